@@ -1,0 +1,68 @@
+# filament.mlflow: the two commands a newcomer needs are `make lab` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+BIN       := $(VENV)/bin
+HARNESS   := harness/harness.sh
+STAMP     := $(VENV)/.requirements.sha256
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help venv harness test lint sanity unit integration molecule lab lab-down bench bench-short build clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+# The virtualenv is made on first use and refreshed when requirements.txt changes.
+venv: $(STAMP)
+$(STAMP): requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv
+	@$(BIN)/uv pip install -q --python $(PY) -r requirements.txt
+	@sha256sum requirements.txt > $(STAMP)
+
+harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binaries
+	@$(HARNESS) all
+
+test: venv harness ## the whole suite (what CI runs)
+	@$(MAKE) --no-print-directory lint sanity unit integration build molecule
+
+lint: venv ## ansible-lint (production profile) and yamllint
+	@$(BIN)/ansible-lint --profile production
+
+sanity: venv ## ansible-test sanity on the collection's plugins
+	@tests/sanity/run.sh
+
+unit: venv ## unit tests for module logic
+	@$(BIN)/pytest -q tests/unit
+
+integration: venv harness ## the modules against a real MinIO and fake-gcs-server
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/pytest -q tests/integration
+
+molecule: venv harness ## molecule scenarios on systemd hosts in Docker
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/molecule test --all
+
+build: venv ## build the collection tarball and install it into a scratch path
+	@rm -rf .build/install && mkdir -p .build/install
+	@$(BIN)/ansible-galaxy collection build --force --output-path .build .
+	@$(BIN)/ansible-galaxy collection install --offline -p .build/install .build/filament-mlflow-*.tar.gz >/dev/null
+	@ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install $(BIN)/ansible-doc filament.mlflow.bucket >/dev/null
+	@ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install $(BIN)/ansible-doc filament.mlflow.gcs_credentials >/dev/null
+	@echo "built and installed: $$(ls .build/filament-mlflow-*.tar.gz)"
+
+lab: venv harness ## the whole stack on one local systemd host; prints how to connect
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && harness/lab.sh up
+
+lab-down: ## remove the lab host
+	@harness/lab.sh down
+
+bench: venv harness ## benchmark: ours against the naive deployment (see docs/performance.md)
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(PY) benchmarks/bench.py
+
+bench-short: venv harness ## the benchmark with small counts, no targets asserted (CI)
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(PY) benchmarks/bench.py --short
+
+clean: lab-down ## remove the virtualenv and build outputs
+	@rm -rf $(VENV) .build

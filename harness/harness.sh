@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The test-host harness of filament.mlflow: everything molecule and `make lab` need on the
+# machine that runs them, made without an image registry or download site.
+#
+#   harness.sh engine     use the running Docker engine, or install docker.io and start dockerd
+#   harness.sh image      build the systemd host image (debootstraps debian:bookworm if absent)
+#   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy (cached)
+#   harness.sh all        all three
+#   harness.sh env        print the variables the tests read (FILAMENT_* paths)
+#   harness.sh host-up NAME [docker run args]   start (or restart) a systemd host container
+#   harness.sh host-down NAME                   remove it
+#
+# Cache: ${FILAMENT_CACHE:-~/.cache/filament-mlflow}, outside the repository and reused.
+set -euo pipefail
+
+CACHE=${FILAMENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/filament-mlflow}
+HOST_IMAGE=${FILAMENT_HOST_IMAGE:-filament-mlflow-host:bookworm}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# MinIO: the community edition is source-only and archived. The last community release,
+# RELEASE.2025-10-15T17-29-55Z (commit 9e49d5e7a648, fixes CVE-2025-62506), is what we want;
+# the module proxy refuses that pseudo-version here and serves only the archived repository's
+# final commit, which descends from it. FILAMENT_MINIO_MODULE picks another one.
+MINIO_MODULE=${FILAMENT_MINIO_MODULE:-github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c}
+MINIO_FALLBACK_MODULE=github.com/minio/minio@v0.0.0-20251015172955-9e49d5e7a648
+FAKE_GCS_MODULE=${FILAMENT_FAKE_GCS_MODULE:-github.com/fsouza/fake-gcs-server@v1.56.1}
+
+log() { printf '\033[1m[harness]\033[0m %s\n' "$*" >&2; }
+
+engine() {
+  if docker info >/dev/null 2>&1; then return 0; fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "no Docker engine: installing Debian's docker.io"
+    [ "$(id -u)" = 0 ] || { log "need root (or a running Docker engine) to install docker.io"; exit 1; }
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    log "starting dockerd"
+    if command -v systemctl >/dev/null 2>&1 && systemctl start docker 2>/dev/null; then :; else
+      nohup dockerd >/var/log/dockerd.log 2>&1 &
+    fi
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  docker info >/dev/null 2>&1 || { log "dockerd did not come up: see /var/log/dockerd.log"; exit 1; }
+}
+
+base_image() {
+  docker image inspect debian:bookworm >/dev/null 2>&1 && return 0
+  if timeout 60 docker pull -q debian:bookworm >/dev/null 2>&1; then return 0; fi
+  log "no registry answers: making debian:bookworm with debootstrap"
+  command -v debootstrap >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  local rootfs; rootfs=$(mktemp -d "${TMPDIR:-/tmp}/bookworm.XXXXXX")
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,python3,sudo,ca-certificates \
+    bookworm "$rootfs" "${FILAMENT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >/dev/null
+  tar -C "$rootfs" -c . | docker import - debian:bookworm >/dev/null
+  rm -rf "$rootfs"
+}
+
+image() {
+  engine
+  mkdir -p "$CACHE"
+  base_image
+  # The tag carries the Dockerfile's hash, so a changed Dockerfile rebuilds and an unchanged one is free.
+  local sum; sum=$(sha256sum "$HERE/image/Dockerfile" | cut -c1-12)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "filament.dockerfile"}}' "$HOST_IMAGE" 2>/dev/null)" != "$sum" ]; then
+    log "building host image $HOST_IMAGE"
+    # The legacy builder is enough (and is what Debian's docker.io has); its deprecation notice is noise.
+    DOCKER_BUILDKIT=0 docker build -q --label "filament.dockerfile=$sum" -t "$HOST_IMAGE" "$HERE/image" >/dev/null 2>"$CACHE/build.log" \
+      || { cat "$CACHE/build.log" >&2; exit 1; }
+  fi
+}
+
+go_build() { # name module [fallback-module]
+  local name=$1 module=$2 fallback=${3:-} out="$CACHE/bin/$1" stamp="$CACHE/bin/$1.module"
+  if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then return 0; fi
+  command -v go >/dev/null 2>&1 || { log "Go is needed to build $name (apt-get install golang-go)"; exit 1; }
+  log "building $name from $module (cached in $CACHE/bin)"
+  local tmp; tmp=$(mktemp -d "$CACHE/build.XXXXXX")
+  if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-trimpath go install "$module"; then
+    [ -n "$fallback" ] || { rm -rf "$tmp"; exit 1; }
+    log "retrying with $fallback"; module=$fallback
+    GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-trimpath go install "$module"
+  fi
+  mv -f "$tmp/$name" "$out"; rm -rf "$tmp"
+  printf '%s\n' "$module" > "$stamp"
+  sha256sum "$out" | cut -d' ' -f1 > "$out.sha256"
+}
+
+binaries() {
+  mkdir -p "$CACHE/bin"
+  go_build minio "$MINIO_MODULE" "$MINIO_FALLBACK_MODULE"
+  go_build fake-gcs-server "$FAKE_GCS_MODULE"
+}
+
+# A systemd host as a container: systemd is PID 1 without --privileged (the capability
+# bounding set of some VMs lacks CAP_SYS_RESOURCE, so --privileged fails there); the same
+# flags work on an ordinary workstation. Extra arguments go to `docker run` (e.g. -p).
+host_up() {
+  local name=$1; shift
+  image
+  if docker container inspect "$name" >/dev/null 2>&1; then
+    docker start "$name" >/dev/null
+  else
+    docker run -d --name "$name" --hostname "$name" \
+      --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+      --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+      --label filament.mlflow.host=1 "$@" "$HOST_IMAGE" /lib/systemd/systemd >/dev/null
+  fi
+  local state=""
+  for _ in $(seq 1 60); do
+    state=$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)
+    case "$state" in running|degraded) return 0 ;; esac
+    sleep 1
+  done
+  log "host $name did not boot (systemd says: ${state:-nothing})"; exit 1
+}
+
+host_down() { docker rm -f -v "$1" >/dev/null 2>&1 || true; }
+
+print_env() {
+  cat <<ENV
+FILAMENT_CACHE=$CACHE
+FILAMENT_HOST_IMAGE=$HOST_IMAGE
+FILAMENT_MINIO_BINARY=$CACHE/bin/minio
+FILAMENT_FAKE_GCS_BINARY=$CACHE/bin/fake-gcs-server
+FILAMENT_CA_BUNDLE=${FILAMENT_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+ENV
+}
+
+case "${1:-all}" in
+  engine) engine ;;
+  image) image ;;
+  binaries) binaries ;;
+  all) engine; image; binaries ;;
+  env) print_env ;;
+  host-up) shift; host_up "$@" ;;
+  host-down) host_down "$2" ;;
+  *) echo "usage: $0 {engine|image|binaries|all|env|host-up NAME|host-down NAME}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make lab` / `make lab-down`: the whole stack on one local systemd host (a container named
+# mlflow-lab), deployed by playbooks/site.yml with inventories/lab, Caddy published on
+# https://localhost:${FILAMENT_LAB_PORT:-8443}. Running `up` again converges again.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NAME=mlflow-lab
+PORT=${FILAMENT_LAB_PORT:-8443}
+STATE=$ROOT/.lab
+CREDS=$ROOT/inventories/lab/credentials
+cd "$ROOT"
+
+up() {
+  "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443"
+  mkdir -p "$STATE"
+  local start=$SECONDS
+  ANSIBLE_CONFIG=$ROOT/ansible.cfg "$ROOT/.venv/bin/ansible-playbook" -i inventories/lab playbooks/site.yml \
+    "$@" | tee "$STATE/last-run.log"
+  echo "converged in $((SECONDS - start)) s" >> "$STATE/last-run.log"
+
+  umask 077
+  cat > "$STATE/connection.env" <<ENV
+MLFLOW_TRACKING_URI=https://localhost:$PORT
+MLFLOW_TRACKING_USERNAME=filament
+MLFLOW_TRACKING_PASSWORD=$(cat "$CREDS/caddy_filament_password")
+MLFLOW_TRACKING_SERVER_CERT_PATH=$CREDS/caddy-root.crt
+ENV
+  # The service answers through Caddy with these credentials, or `make lab` fails here.
+  curl -fsS --cacert "$CREDS/caddy-root.crt" -u "filament:$(cat "$CREDS/caddy_filament_password")" \
+    "https://localhost:$PORT/health" >/dev/null
+  cat <<MSG
+
+MLflow is up at https://localhost:$PORT (basic auth, Caddy's lab CA).
+Connect a client with the variables in .lab/connection.env:
+
+  set -a; . $STATE/connection.env; set +a
+  python -c 'import mlflow; mlflow.set_experiment("hello"); mlflow.start_run(); mlflow.log_param("a", 1); mlflow.end_run()'
+
+Browser: https://localhost:$PORT  user: filament  password: in inventories/lab/credentials/caddy_filament_password
+(trust inventories/lab/credentials/caddy-root.crt to silence the certificate warning). Remove with: make lab-down
+MSG
+}
+
+down() {
+  "$ROOT/harness/harness.sh" host-down "$NAME"
+  rm -rf "$STATE"
+  echo "lab removed (credentials kept in inventories/lab/credentials/)"
+}
+
+case "${1:-up}" in
+  up) shift || true; up "$@" ;;
+  down) down ;;
+  *) echo "usage: $0 {up|down}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,55 @@
+"""Log a run through the deployed service with the stock MLflow client, then read it back.
+
+Configured only by the environment a user would set: MLFLOW_TRACKING_URI,
+MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_SERVER_CERT_PATH.
+Prints one JSON object (experiment_id, run_id, artifact_uri) for the caller to check
+where the artifact landed.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import uuid
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+
+def main():
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        if not os.environ.get(name):
+            sys.exit(f"{name} is not set")
+
+    marker = uuid.uuid4().hex
+    experiment = mlflow.set_experiment(f"verify-{marker[:8]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "hello.txt")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(marker)
+        with mlflow.start_run(run_name="verify") as run:
+            mlflow.log_param("boop", 1)
+            mlflow.log_metric("loss", 0.25, step=1)
+            mlflow.log_artifact(path)
+
+    client = MlflowClient()
+    stored = client.get_run(run.info.run_id)
+    assert stored.data.params == {"boop": "1"}, stored.data.params
+    assert stored.data.metrics == {"loss": 0.25}, stored.data.metrics
+    listed = [entry.path for entry in client.list_artifacts(run.info.run_id)]
+    assert listed == ["hello.txt"], listed
+    with tempfile.TemporaryDirectory() as tmp:
+        fetched = client.download_artifacts(run.info.run_id, "hello.txt", tmp)
+        with open(fetched, encoding="utf-8") as handle:
+            assert handle.read() == marker, "artifact content differs"
+
+    print(json.dumps({
+        "experiment_id": experiment.experiment_id,
+        "run_id": run.info.run_id,
+        "artifact_uri": run.info.artifact_uri,
+        "marker": marker,
+    }))
+
+
+if __name__ == "__main__":
+    main()
