@@ -10,7 +10,7 @@ STAMP     := $(VENV)/.requirements.sha256
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv harness test lint sanity unit integration molecule lab lab-down bench bench-short build clean
+.PHONY: help venv harness test lint docs sanity unit integration molecule lab lab-down bench bench-short build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -29,8 +29,12 @@ harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binarie
 test: venv harness ## the whole suite (what CI runs)
 	@$(MAKE) --no-print-directory lint sanity unit integration build molecule
 
-lint: venv ## ansible-lint (production profile) and yamllint
+lint: venv ## ansible-lint (production profile); README variable tables in step with argument_specs
 	@$(BIN)/ansible-lint --profile production
+	@$(PY) docs/gen_role_variables.py --check
+
+docs: venv ## regenerate README.md's role variable tables from meta/argument_specs.yml
+	@$(PY) docs/gen_role_variables.py
 
 sanity: venv ## ansible-test sanity on the collection's plugins
 	@tests/sanity/run.sh

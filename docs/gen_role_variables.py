@@ -1,0 +1,87 @@
+"""Write the role variable tables of README.md from each role's meta/argument_specs.yml.
+
+    python docs/gen_role_variables.py          # rewrite README.md
+    python docs/gen_role_variables.py --check  # exit 1 if README.md is out of date
+
+The argument specs are the single source of truth; README.md carries a generated copy
+between the `role-variables` markers.
+"""
+
+import argparse
+import pathlib
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BEGIN, END = "<!-- BEGIN role-variables -->", "<!-- END role-variables -->"
+ROLES = ("mysql", "minio", "server", "caddy")
+
+
+def _type(opt):
+    kind = opt.get("type", "str")
+    if kind == "list" and opt.get("elements"):
+        kind = f"list of {opt['elements']}"
+    if opt.get("choices"):
+        kind += " (" + ", ".join(f"`{c}`" for c in opt["choices"]) + ")"
+    return kind
+
+
+def _default(opt):
+    if opt.get("required"):
+        return "**required**"
+    if "default" not in opt:
+        return ""
+    value = opt["default"]
+    if value in ("", None):
+        return "`''`" if value == "" else ""
+    text = value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
+    return "`" + text.replace("|", "\\|").replace("\n", " ") + "`"
+
+
+def _description(opt):
+    desc = opt.get("description", "")
+    if isinstance(desc, list):
+        desc = " ".join(desc)
+    return " ".join(desc.split()).replace("|", "\\|")
+
+
+def tables():
+    out = []
+    for role in ROLES:
+        spec_file = ROOT / "roles" / role / "meta" / "argument_specs.yml"
+        if not spec_file.exists():
+            continue
+        spec = yaml.safe_load(spec_file.read_text())["argument_specs"]["main"]
+        out.append(f"### `filament.mlflow.{role}`\n")
+        out.append(_description({"description": spec.get("short_description", "")}) + "\n")
+        out.append("| variable | type | default | description |")
+        out.append("|---|---|---|---|")
+        for name, opt in sorted(spec.get("options", {}).items()):
+            out.append(f"| `{name}` | {_type(opt)} | {_default(opt)} | {_description(opt)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def render(text):
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{tables()}{END}{tail}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if README.md is out of date")
+    args = parser.parse_args()
+    current = README.read_text()
+    wanted = render(current)
+    if args.check:
+        if current != wanted:
+            sys.exit("README.md role variable tables are out of date: run `make docs`")
+        return
+    README.write_text(wanted)
+
+
+if __name__ == "__main__":
+    main()
