@@ -9,6 +9,7 @@ between the `role-variables` markers.
 
 import argparse
 import pathlib
+import re
 import sys
 
 import yaml
@@ -36,7 +37,11 @@ def _default(opt):
     value = opt["default"]
     if value in ("", None):
         return "`''`" if value == "" else ""
-    text = value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
+    if isinstance(value, str):
+        text = value
+    else:
+        text = yaml.safe_dump(value, default_flow_style=True, explicit_end=False).strip()
+        text = text.removesuffix("...").strip()
     return "`" + text.replace("|", "\\|").replace("\n", " ") + "`"
 
 
@@ -44,7 +49,10 @@ def _description(opt):
     desc = opt.get("description", "")
     if isinstance(desc, list):
         desc = " ".join(desc)
-    return " ".join(desc.split()).replace("|", "\\|")
+    desc = " ".join(desc.split()).replace("|", "\\|")
+    # Ansible's doc markup: C(code), O(option), V(value), I(italic) -> Markdown.
+    desc = re.sub(r"\b[COV]\(([^()]*)\)", r"`\1`", desc)
+    return re.sub(r"\bI\(([^()]*)\)", r"*\1*", desc)
 
 
 def tables():
@@ -66,7 +74,7 @@ def tables():
 
 def render(text):
     head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    tail = rest.split(END, 1)[1]
     return f"{head}{BEGIN}\n{tables()}{END}{tail}"
 
 
