@@ -48,13 +48,16 @@ integration: venv harness ## the modules against a real MinIO and fake-gcs-serve
 molecule: venv harness ## molecule scenarios on systemd hosts in Docker
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/molecule test --all
 
-build: venv ## build the collection tarball and install it into a scratch path
+build: venv ## build the collection tarball, install it into a scratch path, render the module docs from there
 	@rm -rf .build/install && mkdir -p .build/install
-	@$(BIN)/ansible-galaxy collection build --force --output-path .build .
-	@$(BIN)/ansible-galaxy collection install --offline -p .build/install .build/filament-mlflow-*.tar.gz >/dev/null
-	@ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install $(BIN)/ansible-doc filament.mlflow.bucket >/dev/null
-	@ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install $(BIN)/ansible-doc filament.mlflow.gcs_credentials >/dev/null
-	@echo "built and installed: $$(ls .build/filament-mlflow-*.tar.gz)"
+	@$(BIN)/ansible-galaxy collection build --force --output-path .build . >/dev/null
+	@cd .build && export ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install; \
+	  $(CURDIR)/$(BIN)/ansible-galaxy collection install --offline --force --no-deps -p install filament-mlflow-*.tar.gz >/dev/null && \
+	  for m in bucket gcs_credentials; do \
+	    $(CURDIR)/$(BIN)/ansible-doc filament.mlflow.$$m | grep -q "filament.mlflow.$$m" || { echo "ansible-doc filament.mlflow.$$m failed"; exit 1; }; \
+	  done; \
+	  test -f install/ansible_collections/filament/mlflow/roles/server/meta/argument_specs.yml
+	@echo "built, installed and documented: $$(ls .build/filament-mlflow-*.tar.gz)"
 
 lab: venv harness ## the whole stack on one local systemd host; prints how to connect
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && harness/lab.sh up

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""`make bench` / `make bench-short`: our deployment against the naive one, on the lab host.
+
+On the one lab host (container mlflow-lab, `harness/lab.sh up` if it is not up) this starts
+(a) the naive deployment as transient units: stock `mlflow server` with its defaults from the
+    role's venv on 127.0.0.1:5001 (same backend store URI and artifact destination as ours,
+    read from /etc/mlflow/mlflow.env and the mlflow unit) behind a stock Caddy `reverse_proxy`
+    on :8081, plain HTTP, basic auth with the same bcrypt hash as ours;
+(b) and measures it side by side with our deployment (Caddy HTTPS on 443 -> mlflow unit).
+All client measurements run inside the host with the venv python (benchmarks/bench_client.py),
+so both paths are measured by the same client over loopback. The naive units are stopped at
+the end; our deployment is not touched.
+
+    bench.py [--short] [--provision] [--reps N]
+
+Results: benchmarks/results/<timestamp>.json, latest.json, <timestamp>.png, latest.png.
+Full mode exits 1 when a target is missed (short mode asserts nothing).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOST = "mlflow-lab"
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+CREDS = os.path.join(ROOT, "inventories", "lab", "credentials")
+VPY = "/opt/mlflow/venv/bin/python"
+REMOTE = "/tmp/filament-bench"
+NAIVE_MLFLOW, NAIVE_CADDY, NAIVE_NODELAY = "bench-naive-mlflow", "bench-naive-caddy", "bench-naive-mlflow-nodelay"
+GiB = 1 << 30
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
+
+
+def dexec(*args, check=True):
+    return run(["docker", "exec", HOST, *args], check=check)
+
+
+def dsh(script, check=True):
+    return dexec("sh", "-c", script, check=check)
+
+
+def lab_healthy():
+    r = run(["docker", "inspect", "-f", "{{.State.Running}}", HOST], check=False)
+    if r.stdout.strip() != "true":
+        return False
+    return dsh("systemctl is-active --quiet mlflow caddy mariadb minio", check=False).returncode == 0
+
+
+def lab_up():
+    log("lab is not up: harness/lab.sh up")
+    t0 = time.time()
+    subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "up"], check=True, stdout=sys.stderr)
+    return time.time() - t0
+
+
+def parse_run_log(path):
+    """(seconds, changed, failed) from a .lab/last-run.log, or None."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return None
+    m = re.search(r"converged in (\d+) s", text)
+    recap = re.findall(r"mlflow-lab\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", text)
+    if not m or not recap:
+        return None
+    ok, changed, unreach, failed = map(int, recap[-1])
+    return {"seconds": int(m.group(1)), "changed": changed, "ok": ok, "failed": failed + unreach,
+            "log_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(path)).isoformat(timespec="seconds")}
+
+
+def provisioning(do_provision):
+    """Cold converge and idempotent re-run figures. --provision measures them (recreates the lab
+    host: lab.sh down, up, up); otherwise .lab/last-run.log is read and remembered in
+    benchmarks/results/provision.json (a run with changed>0 is taken as the cold one)."""
+    store = os.path.join(RESULTS, "provision.json")
+    known = json.load(open(store)) if os.path.exists(store) else {}
+    last = os.path.join(ROOT, ".lab", "last-run.log")
+    if do_provision:
+        log("--provision: lab.sh down, then up twice (cold, re-run)")
+        subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "down"], check=True, stdout=sys.stderr)
+        for kind in ("cold", "rerun"):
+            subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "up"], check=True, stdout=sys.stderr)
+            known[kind] = dict(parse_run_log(last), source="bench --provision")
+    else:
+        rec = parse_run_log(last)
+        if rec and not rec["failed"]:
+            kind = "rerun" if rec["changed"] == 0 else "cold"
+            known[kind] = dict(rec, source=".lab/last-run.log")
+    json.dump(known, open(store, "w"), indent=2)
+    return known
+
+
+def remote_setup():
+    dsh(f"rm -rf {REMOTE} && mkdir -p {REMOTE}")
+    run(["docker", "cp", os.path.join(ROOT, "benchmarks", "bench_client.py"), f"{HOST}:{REMOTE}/bench_client.py"])
+    run(["docker", "cp", os.path.join(CREDS, "caddy-root.crt"), f"{HOST}:{REMOTE}/caddy-root.crt"])
+
+
+def start_naive():
+    """The naive deployment as transient units (stock defaults; only host/port/stores given)."""
+    stop_naive()
+    unit = dexec("cat", "/etc/systemd/system/mlflow.service").stdout
+    dest = re.search(r'--(?:artifacts-destination|default-artifact-root)\s+"?([^"\s\\]+)', unit).group(1)
+    env_names = [l.split("=", 1)[0] for l in dexec("cat", "/etc/mlflow/mlflow.env").stdout.splitlines() if "=" in l and not l.startswith("#")]
+    caddyfile = dexec("cat", "/etc/caddy/Caddyfile").stdout
+    hashline = re.search(r'^\s*"filament"\s+(\S+)\s*$', caddyfile, re.M).group(1)
+    dsh(f"""cat > {REMOTE}/Caddyfile <<'EOF'
+{{
+	admin off
+	auto_https off
+}}
+:8081 {{
+	basicauth {{
+		filament {hashline}
+	}}
+	reverse_proxy 127.0.0.1:5001
+}}
+EOF""")
+    # The backend store URI comes from the environment file (MLFLOW_BACKEND_STORE_URI, which
+    # `mlflow server` reads itself), as in our unit; nothing else differs from the defaults.
+    assert "MLFLOW_BACKEND_STORE_URI" in env_names, env_names
+    dexec("systemd-run", f"--unit={NAIVE_MLFLOW}", "-p", "EnvironmentFile=/etc/mlflow/mlflow.env",
+          "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp",
+          "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5001",
+          "--artifacts-destination", dest)
+    dexec("systemd-run", f"--unit={NAIVE_CADDY}", "/usr/bin/caddy", "run", "--config", f"{REMOTE}/Caddyfile", "--adapter", "caddyfile")
+    wait_http("http://127.0.0.1:5001/health")
+    return dest
+
+
+def start_nodelay_variant(extra):
+    """A second stock server on 5002 with extra options (the 40 ms stall experiment)."""
+    dexec("systemd-run", f"--unit={NAIVE_NODELAY}", "-p", "EnvironmentFile=/etc/mlflow/mlflow.env",
+          "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp",
+          "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5002", *extra)
+    wait_http("http://127.0.0.1:5002/health")
+
+
+def wait_http(url, timeout=180):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if dexec("curl", "-fsS", "-o", "/dev/null", url, check=False).returncode == 0:
+            return
+        time.sleep(1)
+    raise SystemExit(f"{url} did not answer in {timeout} s")
+
+
+def stop_naive():
+    for u in (NAIVE_CADDY, NAIVE_MLFLOW, NAIVE_NODELAY):
+        dexec("systemctl", "stop", u, check=False)
+        dexec("systemctl", "reset-failed", u, check=False)
+
+
+def client(*args):
+    r = dexec(VPY, f"{REMOTE}/bench_client.py", *args, check=False)
+    if r.returncode != 0:
+        raise SystemExit(f"bench_client {' '.join(args[:2])} failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout)
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--short", action="store_true", help="small counts, no targets asserted (~2 min)")
+    ap.add_argument("--provision", action="store_true", help="measure cold converge and re-run (recreates the lab host)")
+    ap.add_argument("--reps", type=int, default=None)
+    ap.add_argument("--no-stall", action="store_true", help="skip the 40 ms stall experiment")
+    a = ap.parse_args()
+    short = a.short
+    reps = a.reps or (1 if short else 3)
+    n_health, n_metric, n_batch, n_runs, mb = (20, 100, 1000, 100, 5) if short else (300, 300, 1000, 1000, 100)
+    os.makedirs(RESULTS, exist_ok=True)
+    t_start = time.time()
+
+    prov = provisioning(a.provision)
+    brought_up = None
+    if not lab_healthy():
+        brought_up = lab_up()
+    before = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
+
+    pw = open(os.path.join(CREDS, "caddy_filament_password")).read().strip()
+    remote_setup()
+    res = {"mode": "short" if short else "full", "reps": reps,
+           "counts": {"health": n_health, "log_metric": n_metric, "log_batch": n_batch, "search_runs": n_runs, "artifact_mb": mb},
+           "lab_brought_up_s": brought_up, "provisioning": prov}
+    res["mlflow_version"] = dexec(VPY, "-c", "import mlflow; print(mlflow.__version__)").stdout.strip()
+    res["caddy_version"] = dexec("caddy", "version").stdout.split()[0]
+    ours = {"url": "https://localhost", "cacert": f"{REMOTE}/caddy-root.crt", "units": "mlflow,caddy,mariadb,minio"}
+    naive = {"url": "http://localhost:8081", "cacert": "", "units": f"{NAIVE_MLFLOW},{NAIVE_CADDY},mariadb,minio"}
+    try:
+        log("starting the naive deployment (transient units)")
+        res["artifact_destination"] = start_naive()
+        wait_http("http://127.0.0.1:8081/health" if False else "http://127.0.0.1:5001/health")
+        time.sleep(2)
+
+        def common(d):
+            return ["--url", d["url"], "--cacert", d["cacert"], "--user", "filament", "--password", pw]
+
+        http = {"naive": [], "ours": [], "naive_direct": [], "ours_direct": []}
+        for rep in range(reps):
+            for name, d in (("naive", naive), ("ours", ours)):
+                log(f"/health rep {rep + 1}/{reps}: {name}")
+                http[name].append(client("http", *common(d), "--n", str(n_health)))
+        # Diagnostics: the servers without Caddy (plain HTTP on loopback, no auth needed).
+        for name, url in (("naive_direct", "http://localhost:5001"), ("ours_direct", "http://localhost:5000")):
+            log(f"/health: {name}")
+            http[name].append(client("http", "--url", url, "--n", str(n_health)))
+        res["health"] = {k: {m: med([r[m] for r in v]) for m in v[0]} for k, v in http.items()}
+
+        ml = {}
+        for name, d in (("naive", naive), ("ours", ours)):
+            log(f"MLflow client workload ({reps} reps): {name}")
+            ml[name] = client("mlflow", *common(d), "--label", name, "--metrics", str(n_metric), "--batch", str(n_batch),
+                              "--runs", str(n_runs), "--mb", str(mb), "--reps", str(reps), "--units", d["units"])
+        log("boto3 straight to MinIO")
+        s3 = client("s3", "--mb", str(mb), "--reps", str(reps))
+        res["mlflow_raw"], res["s3_raw"] = ml, s3
+        res["mlflow"] = {k: {m: (med(v[m]) if isinstance(v[m], list) else v[m]) for m in v} for k, v in ml.items()}
+        res["s3"] = {m: med(v) for m, v in s3.items()}
+
+        if not a.no_stall:
+            res["stall"] = stall_experiment(n_health, short)
+    finally:
+        log("stopping the naive units")
+        stop_naive()
+        dsh(f"rm -rf {REMOTE}", check=False)
+    after = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
+    res["ours_untouched"] = before == after
+    res["elapsed_s"] = round(time.time() - t_start, 1)
+
+    checks = evaluate(res)
+    res["targets"] = checks
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    res["timestamp"] = stamp
+    out = os.path.join(RESULTS, f"{stamp}.json")
+    json.dump(res, open(out, "w"), indent=2)
+    shutil.copy(out, os.path.join(RESULTS, "latest.json"))
+    png = chart(res, os.path.join(RESULTS, f"{stamp}.png"))
+    if png:
+        shutil.copy(png, os.path.join(RESULTS, "latest.png"))
+    report(res, checks)
+    print(f"results: {out}" + (f", chart: {png}" if png else ""))
+    missed = [c for c in checks if c["ok"] is False]
+    if not short and missed:
+        print("TARGETS MISSED: " + "; ".join(f"{c['name']}: {c['value_text']} (target {c['target']})" for c in missed))
+        return 1
+    return 0
+
+
+def stall_experiment(n, short):
+    """The stock server's keep-alive stall: keep-alive vs new-connection rates, direct and through
+    Caddy, and stock uvicorn against the same server with TCP_NODELAY-related options."""
+    out = {}
+    help_text = dexec("/opt/mlflow/venv/bin/mlflow", "server", "--help").stdout
+    out["server_has_uvicorn_opts"] = "--uvicorn-opts" in help_text
+    out["server_has_gunicorn_opts"] = "--gunicorn-opts" in help_text
+    variants = []
+    if out["server_has_uvicorn_opts"]:
+        variants.append(("uvicorn --http h11", ["--uvicorn-opts", "--http h11"]))
+        variants.append(("uvicorn --http httptools", ["--uvicorn-opts", "--http httptools"]))
+    if out["server_has_gunicorn_opts"]:
+        variants.append(("gunicorn (sync)", ["--gunicorn-opts", "--workers 1"]))
+    for label, extra in variants:
+        log(f"stall experiment: {label}")
+        try:
+            start_nodelay_variant(extra)
+            out[label] = client("http", "--url", "http://localhost:5002", "--n", str(n))
+        except (SystemExit, subprocess.CalledProcessError) as e:
+            out[label] = {"error": str(e)[-500:]}
+        dexec("systemctl", "stop", NAIVE_NODELAY, check=False)
+        dexec("systemctl", "reset-failed", NAIVE_NODELAY, check=False)
+    return out
+
+
+def evaluate(res):
+    h, m, s3, prov = res["health"], res["mlflow"], res["s3"], res["provisioning"]
+
+    def ratio(x, y):
+        return x / y if x is not None and y else None
+
+    checks = [
+        ("keep-alive /health ours/naive", ratio(h["ours"]["keepalive_rps"], h["naive"]["keepalive_rps"]), ">= 15x", lambda v: v >= 15, "x"),
+        ("log_metric ours/naive", ratio(m["ours"]["log_metric_cps"], m["naive"]["log_metric_cps"]), ">= 5x", lambda v: v >= 5, "x"),
+        ("proxied upload ours/boto3 direct", ratio(m["ours"]["upload_mbps"], s3["upload_mbps"]), ">= 0.6x", lambda v: v >= 0.6, "x"),
+        ("idempotent re-run / cold converge",
+         ratio(prov.get("rerun", {}).get("seconds"), prov.get("cold", {}).get("seconds")), "<= 25%", lambda v: v <= 0.25, "%"),
+        ("stack peak RSS (ours)", m["ours"].get("peak_rss_total", 0) / GiB, "<= 1.5 GiB", lambda v: v <= 1.5, "GiB"),
+    ]
+    out = []
+    for name, v, target, ok, unit in checks:
+        text = "not measured" if v is None else (f"{v * 100:.0f}%" if unit == "%" else f"{v:.2f}{'x' if unit == 'x' else ' ' + unit}")
+        out.append({"name": name, "value": v, "value_text": text, "target": target, "ok": None if v is None else bool(ok(v))})
+    return out
+
+
+def report(res, checks):
+    h, m, s3 = res["health"], res["mlflow"], res["s3"]
+    rows = [
+        ("GET /health keep-alive (req/s)", h["naive"]["keepalive_rps"], h["ours"]["keepalive_rps"]),
+        ("GET /health new connection (req/s)", h["naive"]["newconn_rps"], h["ours"]["newconn_rps"]),
+        ("GET /health direct, keep-alive (req/s)", h["naive_direct"]["keepalive_rps"], h["ours_direct"]["keepalive_rps"]),
+        ("log_metric one at a time (calls/s)", m["naive"]["log_metric_cps"], m["ours"]["log_metric_cps"]),
+        (f"log_batch {res['counts']['log_batch']} metrics (s)", m["naive"]["log_batch_s"], m["ours"]["log_batch_s"]),
+        (f"search_runs over {res['counts']['search_runs']} runs (s)", m["naive"]["search_runs_s"], m["ours"]["search_runs_s"]),
+        (f"create {res['counts']['search_runs']} runs, 8 threads (s)", m["naive"]["create_runs_s"], m["ours"]["create_runs_s"]),
+        (f"{res['counts']['artifact_mb']} MB artifact upload (MB/s)", m["naive"]["upload_mbps"], m["ours"]["upload_mbps"]),
+        (f"{res['counts']['artifact_mb']} MB artifact download (MB/s)", m["naive"]["download_mbps"], m["ours"]["download_mbps"]),
+        ("stack peak RSS (MiB)", m["naive"]["peak_rss_total"] / 2**20, m["ours"]["peak_rss_total"] / 2**20),
+    ]
+    print(f"\nfilament.mlflow benchmark ({res['mode']}, {res['reps']} rep(s), medians; mlflow {res['mlflow_version']}, {res['caddy_version']})")
+    print(f"{'figure':44} {'naive':>10} {'ours':>10} {'ours/naive':>10}")
+    for name, n, o in rows:
+        print(f"{name:44} {n:10.2f} {o:10.2f} {o / n if n else float('nan'):10.2f}")
+    print(f"{'boto3 straight to MinIO upload (MB/s)':44} {s3['upload_mbps']:10.2f}")
+    print(f"{'boto3 straight to MinIO download (MB/s)':44} {s3['download_mbps']:10.2f}")
+    for side in ("naive", "ours"):
+        print(f"peak RSS {side}: " + ", ".join(f"{u} {v / 2**20:.0f} MiB" for u, v in m[side]["peak_rss"].items()))
+    prov = res["provisioning"]
+    for kind in ("cold", "rerun"):
+        p = prov.get(kind)
+        print(f"provisioning {kind}: " + (f"{p['seconds']} s, changed={p['changed']} ({p['source']}, {p['log_mtime']})" if p else "not measured (run `make lab` / bench --provision)"))
+    for label, v in res.get("stall", {}).items():
+        if isinstance(v, dict) and "keepalive_rps" in v:
+            print(f"stall experiment {label}: keep-alive {v['keepalive_rps']:.1f} req/s ({v['keepalive_median_ms']:.1f} ms), new conn {v['newconn_rps']:.1f} req/s ({v['newconn_median_ms']:.1f} ms)")
+    print("\ntargets" + (" (short mode: shown, not asserted)" if res["mode"] == "short" else "") + ":")
+    for c in checks:
+        mark = {True: "ok  ", False: "MISS", None: "n/a "}[c["ok"]]
+        print(f"  [{mark}] {c['name']}: {c['value_text']} (target {c['target']})")
+    print(f"our deployment untouched: {res['ours_untouched']}; elapsed {res['elapsed_s']} s")
+
+
+def chart(res, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib missing: no chart (uv pip install matplotlib into .venv)")
+        return None
+    h, m, s3 = res["health"], res["mlflow"], res["s3"]
+    panels = [
+        ("GET /health keep-alive (req/s)", {"naive": h["naive"]["keepalive_rps"], "ours": h["ours"]["keepalive_rps"]}),
+        ("log_metric (calls/s)", {"naive": m["naive"]["log_metric_cps"], "ours": m["ours"]["log_metric_cps"]}),
+        (f"log_batch {res['counts']['log_batch']} (s, lower better)", {"naive": m["naive"]["log_batch_s"], "ours": m["ours"]["log_batch_s"]}),
+        (f"search_runs {res['counts']['search_runs']} (s, lower better)", {"naive": m["naive"]["search_runs_s"], "ours": m["ours"]["search_runs_s"]}),
+        (f"{res['counts']['artifact_mb']} MB upload (MB/s)", {"naive": m["naive"]["upload_mbps"], "ours": m["ours"]["upload_mbps"], "boto3": s3["upload_mbps"]}),
+        (f"{res['counts']['artifact_mb']} MB download (MB/s)", {"naive": m["naive"]["download_mbps"], "ours": m["ours"]["download_mbps"], "boto3": s3["download_mbps"]}),
+        ("stack peak RSS (MiB)", {"naive": m["naive"]["peak_rss_total"] / 2**20, "ours": m["ours"]["peak_rss_total"] / 2**20}),
+    ]
+    colors = {"naive": "#b0b0b0", "ours": "#2a7ab9", "boto3": "#6aaa64"}
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
+    for ax, (title, vals) in zip(axes.flat, panels):
+        bars = ax.bar(list(vals), list(vals.values()), color=[colors[k] for k in vals])
+        ax.bar_label(bars, fmt="%.3g")
+        ax.set_title(title, fontsize=10)
+    ax = axes.flat[-1]
+    for side, x in (("naive", 0), ("ours", 1)):
+        bottom = 0
+        for u, v in m[side]["peak_rss"].items():
+            ax.bar(x, v / 2**20, bottom=bottom, label=u.replace("bench-naive-", "") if side == "ours" else None,
+                   color={"mlflow": "#2a7ab9", "caddy": "#f0a030", "mariadb": "#8060b0", "minio": "#c04040"}[u.replace("bench-naive-", "")])
+            bottom += v / 2**20
+    ax.set_xticks([0, 1], ["naive", "ours"])
+    ax.set_title("peak RSS per service (MiB)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.suptitle(f"filament.mlflow: ours vs naive ({res['mode']}, {res['reps']} rep(s), medians, mlflow {res['mlflow_version']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())
