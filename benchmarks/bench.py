@@ -139,7 +139,7 @@ EOF""")
           "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5001",
           "--artifacts-destination", dest)
     dexec("systemd-run", f"--unit={NAIVE_CADDY}", "/usr/bin/caddy", "run", "--config", f"{REMOTE}/Caddyfile", "--adapter", "caddyfile")
-    wait_http("http://127.0.0.1:5001/health")
+    wait_http("http://localhost:5001/health")
     return dest
 
 
@@ -148,13 +148,14 @@ def start_nodelay_variant(extra):
     dexec("systemd-run", f"--unit={NAIVE_NODELAY}", "-p", "EnvironmentFile=/etc/mlflow/mlflow.env",
           "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp",
           "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5002", *extra)
-    wait_http("http://127.0.0.1:5002/health")
+    wait_http("http://localhost:5002/health", timeout=90)
 
 
 def wait_http(url, timeout=180):
     t0 = time.time()
     while time.time() - t0 < timeout:
-        if dexec("curl", "-fsS", "-o", "/dev/null", url, check=False).returncode == 0:
+        probe = f"import urllib.request as u; u.urlopen({url!r}, timeout=5).read()"
+        if dexec(VPY, "-c", probe, check=False).returncode == 0:
             return
         time.sleep(1)
     raise SystemExit(f"{url} did not answer in {timeout} s")
@@ -170,7 +171,7 @@ def client(*args):
     r = dexec(VPY, f"{REMOTE}/bench_client.py", *args, check=False)
     if r.returncode != 0:
         raise SystemExit(f"bench_client {' '.join(args[:2])} failed:\n{r.stderr[-3000:]}")
-    return json.loads(r.stdout)
+    return json.loads(r.stdout.split("@@BENCH-RESULT@@\n")[-1])
 
 
 def med(xs):
@@ -186,7 +187,7 @@ def main():
     a = ap.parse_args()
     short = a.short
     reps = a.reps or (1 if short else 3)
-    n_health, n_metric, n_batch, n_runs, mb = (20, 100, 1000, 100, 5) if short else (300, 300, 1000, 1000, 100)
+    n_health, n_metric, n_batch, n_runs, mb = (20, 100, 1000, 100, 5) if short else (200, 200, 1000, 1000, 100)
     os.makedirs(RESULTS, exist_ok=True)
     t_start = time.time()
 
@@ -208,7 +209,6 @@ def main():
     try:
         log("starting the naive deployment (transient units)")
         res["artifact_destination"] = start_naive()
-        wait_http("http://127.0.0.1:8081/health" if False else "http://127.0.0.1:5001/health")
         time.sleep(2)
 
         def common(d):
@@ -272,10 +272,12 @@ def stall_experiment(n, short):
     help_text = dexec("/opt/mlflow/venv/bin/mlflow", "server", "--help").stdout
     out["server_has_uvicorn_opts"] = "--uvicorn-opts" in help_text
     out["server_has_gunicorn_opts"] = "--gunicorn-opts" in help_text
-    variants = []
-    if out["server_has_uvicorn_opts"]:
-        variants.append(("uvicorn --http h11", ["--uvicorn-opts", "--http h11"]))
-        variants.append(("uvicorn --http httptools", ["--uvicorn-opts", "--http httptools"]))
+    # Stock uvicorn with --workers 1 binds its socket itself (asyncio's create_server), the
+    # default (4 workers) shares a pre-bound socket; gunicorn's sync workers close every connection.
+    for name, url in (("naive", "http://localhost:5001"), ("ours", "http://localhost:5000")):
+        log(f"stall experiment: TCP_QUICKACK client, {name}")
+        out[f"quickack {name}"] = client("quickack", "--url", url, "--n", str(max(20, n // 10)))
+    variants = [("uvicorn --workers 1", ["--workers", "1"])]
     if out["server_has_gunicorn_opts"]:
         variants.append(("gunicorn (sync)", ["--gunicorn-opts", "--workers 1"]))
     for label, extra in variants:
@@ -338,6 +340,8 @@ def report(res, checks):
         p = prov.get(kind)
         print(f"provisioning {kind}: " + (f"{p['seconds']} s, changed={p['changed']} ({p['source']}, {p['log_mtime']})" if p else "not measured (run `make lab` / bench --provision)"))
     for label, v in res.get("stall", {}).items():
+        if isinstance(v, dict) and "quickack_median_ms" in v:
+            print(f"stall experiment {label}: keep-alive raw socket {v['plain_median_ms']:.1f} ms, with TCP_QUICKACK {v['quickack_median_ms']:.2f} ms")
         if isinstance(v, dict) and "keepalive_rps" in v:
             print(f"stall experiment {label}: keep-alive {v['keepalive_rps']:.1f} req/s ({v['keepalive_median_ms']:.1f} ms), new conn {v['newconn_rps']:.1f} req/s ({v['newconn_median_ms']:.1f} ms)")
     print("\ntargets" + (" (short mode: shown, not asserted)" if res["mode"] == "short" else "") + ":")

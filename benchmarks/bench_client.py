@@ -88,6 +88,35 @@ def http_rates(a):
     return res
 
 
+def quickack(a):
+    """Raw keep-alive GETs of /health, plain and with TCP_QUICKACK forced before each recv: if
+    the stall goes away with quick ACKs it is the client's delayed ACK meeting the server's Nagle."""
+    import socket
+    from urllib.parse import urlsplit
+
+    u = urlsplit(a.url)
+    req = f"GET /health HTTP/1.1\r\nHost: {u.netloc}\r\n\r\n".encode()
+    res = {}
+    for label, quick in (("plain_median_ms", False), ("quickack_median_ms", True)):
+        s = socket.create_connection((u.hostname, u.port))
+        lat = []
+        for _ in range(a.n):
+            t = time.perf_counter()
+            s.sendall(req)
+            buf = b""
+            while not (b"\r\n\r\n" in buf and buf.endswith(b"OK")):
+                if quick:
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                d = s.recv(65536)
+                if not d:
+                    break
+                buf += d
+            lat.append(time.perf_counter() - t)
+        s.close()
+        res[label] = statistics.median(lat) * 1000
+    return res
+
+
 def mlflow_bench(a):
     os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
     os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
@@ -197,7 +226,7 @@ def s3_bench(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["http", "mlflow", "s3"])
+    p.add_argument("mode", choices=["http", "mlflow", "s3", "quickack"])
     p.add_argument("--url")
     p.add_argument("--cacert", default="")
     p.add_argument("--user", default="")
@@ -212,8 +241,10 @@ def main():
     p.add_argument("--units", default="")
     p.add_argument("--bucket", default="mlflow")
     a = p.parse_args()
-    fn = {"http": http_rates, "mlflow": mlflow_bench, "s3": s3_bench}[a.mode]
-    json.dump(fn(a), sys.stdout)
+    fn = {"http": http_rates, "mlflow": mlflow_bench, "s3": s3_bench, "quickack": quickack}[a.mode]
+    result = fn(a)
+    # MLflow may print to stdout too: the result is the line after the marker.
+    print("\n@@BENCH-RESULT@@\n" + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

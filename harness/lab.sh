@@ -14,7 +14,7 @@ up() {
   "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443"
   mkdir -p "$STATE"
   local start=$SECONDS
-  ANSIBLE_CONFIG=$ROOT/ansible.cfg "$ROOT/.venv/bin/ansible-playbook" -i inventories/lab playbooks/site.yml \
+  ANSIBLE_CONFIG=$ROOT/ansible.cfg "$ROOT/.venv/bin/ansible-playbook" -i inventories/lab/hosts.yml playbooks/site.yml \
     "$@" | tee "$STATE/last-run.log"
   echo "converged in $((SECONDS - start)) s" >> "$STATE/last-run.log"
 
