@@ -25,9 +25,11 @@ rm -rf "$ROOT"
 mkdir -p "$DEST"
 
 # collections/ links back to the checkout itself: copying it would nest the collection in itself.
+# benchmarks/ and harness/ are development tools outside the collection (not in the tarball);
+# they are plain scripts, not Ansible content, so Ansible's sanity rules do not apply to them.
 cd "$REPO"
 git ls-files -z --cached --others --exclude-standard \
-  | grep -zv '^collections/' \
+  | grep -zvE '^(collections|benchmarks|harness)/' \
   | while IFS= read -r -d '' path; do
       if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\0' "$path"; fi  # tracked but deleted: not copied
     done \
