@@ -195,6 +195,7 @@ def main():
     brought_up = None
     if not lab_healthy():
         brought_up = lab_up()
+        prov = provisioning(False)  # that converge is in .lab/last-run.log now
     before = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
 
     pw = open(os.path.join(CREDS, "caddy_filament_password")).read().strip()

@@ -181,6 +181,13 @@ def mlflow_bench(a):
             assert os.path.getsize(p) == a.mb << 20
         c.set_terminated(run)
     res["artifact_uri"] = c.get_run(run).info.artifact_uri
+    # Leave the tracking store as found: the bench experiments go to the trash (soft delete;
+    # `mlflow gc` removes them and their artifacts for good).
+    for e in (exp, sexp):
+        try:
+            c.delete_experiment(e)
+        except Exception as err:  # noqa: BLE001 - report, do not fail the measurements
+            res.setdefault("cleanup_errors", []).append(str(err)[:200])
     if sampler:
         sampler.stop.set()
         sampler.join()
