@@ -35,6 +35,7 @@ CREDS = os.path.join(ROOT, "inventories", "lab", "credentials")
 VPY = "/opt/mlflow/venv/bin/python"
 REMOTE = "/tmp/filament-bench"
 NAIVE_MLFLOW, NAIVE_CADDY, NAIVE_NODELAY = "bench-naive-mlflow", "bench-naive-caddy", "bench-naive-mlflow-nodelay"
+NAIVE_VENV = "/var/tmp/filament-bench-naive"
 GiB = 1 << 30
 
 
@@ -111,9 +112,29 @@ def remote_setup():
     run(["docker", "cp", os.path.join(CREDS, "caddy-root.crt"), f"{HOST}:{REMOTE}/caddy-root.crt"])
 
 
+def naive_venv():
+    """A stock virtualenv for the naive server: `pip install mlflow pymysql boto3` at the version we
+    deploy, nothing else (our virtualenv adds uvloop and httptools, which stock uvicorn would pick up).
+    Kept on the lab host between runs; made with uv (from our virtualenv) in a few seconds."""
+    version = dexec(VPY, "-c", "import importlib.metadata as m; print(m.version('mlflow'))").stdout.strip()
+    stamp = f"{NAIVE_VENV}/filament-bench-version"
+    if dexec("cat", stamp, check=False).stdout.strip() == version:
+        return f"{NAIVE_VENV}/bin/mlflow"
+    log(f"making the stock virtualenv of the naive server (mlflow=={version}, pymysql, boto3)")
+    ca = "/opt/mlflow/package-ca-bundle.pem"
+    env = f"[ -f {ca} ] && export SSL_CERT_FILE={ca}; export UV_NO_CACHE=1;"
+    r = dsh(f"""{env} rm -rf {NAIVE_VENV} && /opt/mlflow/venv/bin/uv venv -q --python /usr/bin/python3 {NAIVE_VENV} \
+        && /opt/mlflow/venv/bin/uv pip install -q --python {NAIVE_VENV}/bin/python mlflow=={version} pymysql boto3 \
+        && echo {version} > {stamp} && chmod -R a+rX {NAIVE_VENV}""", check=False)
+    if r.returncode != 0:
+        raise SystemExit(f"could not make the naive virtualenv:\n{r.stderr[-2000:]}")
+    return f"{NAIVE_VENV}/bin/mlflow"
+
+
 def start_naive():
     """The naive deployment as transient units (stock defaults; only host/port/stores given)."""
     stop_naive()
+    mlflow = naive_venv()
     unit = dexec("cat", "/etc/systemd/system/mlflow.service").stdout
     dest = re.search(r'--(?:artifacts-destination|default-artifact-root)\s+"?([^"\s\\]+)', unit).group(1)
     env_names = [l.split("=", 1)[0] for l in dexec("cat", "/etc/mlflow/mlflow.env").stdout.splitlines() if "=" in l and not l.startswith("#")]
@@ -136,7 +157,7 @@ EOF""")
     assert "MLFLOW_BACKEND_STORE_URI" in env_names, env_names
     dexec("systemd-run", f"--unit={NAIVE_MLFLOW}", "-p", "EnvironmentFile=/etc/mlflow/mlflow.env",
           "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp",
-          "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5001",
+          mlflow, "server", "--host", "127.0.0.1", "--port", "5001",
           "--artifacts-destination", dest)
     dexec("systemd-run", f"--unit={NAIVE_CADDY}", "/usr/bin/caddy", "run", "--config", f"{REMOTE}/Caddyfile", "--adapter", "caddyfile")
     wait_http("http://localhost:5001/health")
@@ -147,7 +168,7 @@ def start_nodelay_variant(extra):
     """A second stock server on 5002 with extra options (the 40 ms stall experiment)."""
     dexec("systemd-run", f"--unit={NAIVE_NODELAY}", "-p", "EnvironmentFile=/etc/mlflow/mlflow.env",
           "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp",
-          "/opt/mlflow/venv/bin/mlflow", "server", "--host", "127.0.0.1", "--port", "5002", *extra)
+          naive_venv(), "server", "--host", "127.0.0.1", "--port", "5002", *extra)
     wait_http("http://localhost:5002/health", timeout=90)
 
 
@@ -270,7 +291,7 @@ def stall_experiment(n, short):
     """The stock server's keep-alive stall: keep-alive vs new-connection rates, direct and through
     Caddy, and stock uvicorn against the same server with TCP_NODELAY-related options."""
     out = {}
-    help_text = dexec("/opt/mlflow/venv/bin/mlflow", "server", "--help").stdout
+    help_text = dexec(naive_venv(), "server", "--help").stdout
     out["server_has_uvicorn_opts"] = "--uvicorn-opts" in help_text
     out["server_has_gunicorn_opts"] = "--gunicorn-opts" in help_text
     # Stock uvicorn with --workers 1 binds its socket itself (asyncio's create_server), the
