@@ -6,6 +6,7 @@ Prints one JSON object (experiment_id, run_id, artifact_uri) for the caller to c
 where the artifact landed.
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -27,21 +28,31 @@ def main():
         path = os.path.join(tmp, "hello.txt")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(marker)
+        # Larger than one 8 MiB part: the server streams it to the store in several parts.
+        weights = os.path.join(tmp, "weights.bin")
+        payload = os.urandom(20 * 1024 * 1024 + 123)
+        with open(weights, "wb") as handle:
+            handle.write(payload)
         with mlflow.start_run(run_name="verify") as run:
             mlflow.log_param("boop", 1)
             mlflow.log_metric("loss", 0.25, step=1)
             mlflow.log_artifact(path)
+            mlflow.log_artifact(weights, artifact_path="model")
 
     client = MlflowClient()
     stored = client.get_run(run.info.run_id)
     assert stored.data.params == {"boop": "1"}, stored.data.params
     assert stored.data.metrics == {"loss": 0.25}, stored.data.metrics
-    listed = [entry.path for entry in client.list_artifacts(run.info.run_id)]
-    assert listed == ["hello.txt"], listed
+    listed = sorted(entry.path for entry in client.list_artifacts(run.info.run_id))
+    assert listed == ["hello.txt", "model"], listed
     with tempfile.TemporaryDirectory() as tmp:
         fetched = client.download_artifacts(run.info.run_id, "hello.txt", tmp)
         with open(fetched, encoding="utf-8") as handle:
             assert handle.read() == marker, "artifact content differs"
+        fetched = client.download_artifacts(run.info.run_id, "model/weights.bin", tmp)
+        with open(fetched, "rb") as handle:
+            assert hashlib.sha256(handle.read()).digest() == hashlib.sha256(payload).digest(), \
+                "the 20 MB artifact came back different"
 
     print(json.dumps({
         "experiment_id": experiment.experiment_id,
