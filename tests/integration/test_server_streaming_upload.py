@@ -8,26 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
 import os
 import pathlib
+import re
 import secrets
 
 import pytest
 
-TEMPLATE = pathlib.Path(__file__).resolve().parents[2] / 'roles' / 'server' / 'templates' / 'filament_mlflow_server.py.j2'
+PYPROJECT = pathlib.Path(__file__).resolve().parents[2] / 'roles' / 'server' / 'templates' / 'pyproject.toml.j2'
 
 
 @pytest.fixture(scope='module')
-def app_module(tmp_path_factory):
-    lines = TEMPLATE.read_text(encoding='utf-8').splitlines(keepends=True)
-    assert '{{' in lines[0] and not any('{{' in line or '{%' in line for line in lines[1:])
-    path = tmp_path_factory.mktemp('app') / 'filament_mlflow_server.py'
-    path.write_text(''.join(lines[1:]), encoding='utf-8')
-    spec = importlib.util.spec_from_file_location('filament_mlflow_server_under_test', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def app_module(role_python_template):
+    return role_python_template('server', 'filament_mlflow_server')
 
 
 @pytest.fixture
@@ -49,11 +42,16 @@ async def chunked(data, size, fail_after=None):
         yield data[offset:offset + size]
 
 
-def test_the_class_comes_from_the_entry_point_name(app_module):
+def test_the_entry_point_names_a_streaming_s3_repository(app_module):
     from mlflow.store.artifact.artifact_repo import StreamUploadMixin
     from mlflow.store.artifact.s3_artifact_repo import S3ArtifactRepository
 
-    cls = app_module.StreamingS3ArtifactRepository
+    # What MLflow's artifact repository registry loads for s3:// (the package's entry point).
+    text = PYPROJECT.read_text(encoding='utf-8')
+    section = text.split('[project.entry-points."mlflow.artifact_repository"]', 1)[1].split('\n[', 1)[0]
+    target = re.search(r'^s3\s*=\s*"filament_mlflow_server:(\w+)"', section, re.M)
+    assert target, section
+    cls = getattr(app_module, target.group(1))
     assert issubclass(cls, S3ArtifactRepository) and issubclass(cls, StreamUploadMixin)
     with pytest.raises(AttributeError):
         getattr(app_module, 'NoSuchThing')

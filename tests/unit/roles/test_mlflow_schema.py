@@ -4,25 +4,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 
 import pytest
 
-TEMPLATE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'server' / 'templates' / 'mlflow-schema.py.j2'
-
 
 @pytest.fixture(scope='module')
-def schema(tmp_path_factory):
-    # The template's only Jinja is its first line (ansible_managed as a comment).
-    lines = TEMPLATE.read_text(encoding='utf-8').splitlines(keepends=True)
-    assert '{{' in lines[0] and not any('{{' in line or '{%' in line for line in lines[1:])
-    path = tmp_path_factory.mktemp('schema') / 'mlflow_schema.py'
-    path.write_text(''.join(lines[1:]), encoding='utf-8')
-    spec = importlib.util.spec_from_file_location('mlflow_schema', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def schema(role_python_template):
+    return role_python_template('server', 'mlflow-schema')
 
 
 def write(directory, name, revision, down):
@@ -70,5 +59,6 @@ def test_installed_mlflow_has_one_head(schema):
     head = schema._head_from_sources(str(versions))
     assert head is not None
     # The head is a revision that no migration names as its parent.
-    assert not any(f'"{head}"' in p.read_text(encoding='utf-8').split('down_revision', 1)[-1].splitlines()[0]
-                   for p in versions.glob('*.py') if 'down_revision' in p.read_text(encoding='utf-8'))
+    for migration in versions.glob('*.py'):
+        parents = [line for line in migration.read_text(encoding='utf-8').splitlines() if line.startswith('down_revision')]
+        assert not any(head in line for line in parents), migration.name
