@@ -36,11 +36,14 @@ def parse_mode(mode, where):
     return int(text, 8)
 
 
-def checksum_of(path, algorithm='sha1', chunk=1 << 20):
+def checksum_of(path, algorithm='sha1', suffix=None, chunk=1 << 20):
+    """The hex digest of the file at path, with the UTF-8 text suffix appended when given."""
     digest = hashlib.new(algorithm)
     with open(path, 'rb') as handle:
         for block in iter(lambda: handle.read(chunk), b''):
             digest.update(block)
+    if suffix:
+        digest.update(suffix.encode('utf-8'))
     return digest.hexdigest()
 
 
@@ -88,10 +91,10 @@ def path_reasons(item):
         if not stat.S_ISREG(st.st_mode):
             return ['%s is not a regular file' % path]
         if item.get('same_as'):
-            # A copy of another file on the host (copy with remote_src).
+            # A copy of another file on the host (copy with remote_src), maybe with text appended.
             try:
-                if checksum_of(path) != checksum_of(item['same_as']):
-                    return ['%s differs from %s' % (path, item['same_as'])]
+                if checksum_of(path) != checksum_of(item['same_as'], suffix=item.get('followed_by')):
+                    return ['%s differs from %s' % (path, item['same_as'] + (' and the text after it' if item.get('followed_by') else ''))]
             except FileNotFoundError:
                 return ['%s is missing' % item['same_as']]
             except OSError as exc:

@@ -73,6 +73,11 @@ options:
           - A file on the host this file must be a copy of (as M(ansible.builtin.copy) with C(remote_src) makes it).
           - The item differs when that file is missing.
         type: path
+      followed_by:
+        description:
+          - With O(files[].same_as), text that follows the copy, for example an extra CA certificate appended
+            to the host's CA bundle.
+        type: str
       owner:
         description:
           - The user that should own the path, by name.
@@ -279,7 +284,7 @@ def main():
             files=dict(type='list', elements='dict', default=[], options=dict(
                 key=key, path=dict(type='path', required=True),
                 state=dict(type='str', choices=['file', 'directory', 'absent', 'present'], default='file'),
-                checksum=dict(type='str'), same_as=dict(type='path'), owner=dict(type='str'), group=dict(type='str'), mode=dict(type='str'))),
+                checksum=dict(type='str'), same_as=dict(type='path'), followed_by=dict(type='str'), owner=dict(type='str'), group=dict(type='str'), mode=dict(type='str'))),
             users=dict(type='list', elements='dict', default=[], options=dict(
                 key=key, name=dict(type='str', required=True), group=dict(type='str'), home=dict(type='str'),
                 shell=dict(type='str'), comment=dict(type='str'), locked=dict(type='bool', default=False))),

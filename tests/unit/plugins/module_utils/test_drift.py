@@ -190,3 +190,15 @@ def test_a_copy_of_another_host_file(tmp_path, wanted_file):
     assert logic.path_reasons(want) == ['%s differs from %s' % (wanted_file['path'], source)]
     source.unlink()
     assert logic.path_reasons(want) == ['%s is missing' % source]
+
+
+def test_a_copy_with_text_appended(tmp_path):
+    system = tmp_path / 'ca-certificates.crt'
+    system.write_bytes(b'-----SYSTEM-----\n')
+    bundle = tmp_path / 'bundle.pem'
+    bundle.write_bytes(b'-----SYSTEM-----\n\n-----MIRROR-----\n')
+    want = dict(key='ca', path=str(bundle), same_as=str(system), followed_by='\n-----MIRROR-----\n')
+    assert logic.path_reasons(want) == []
+    system.write_bytes(b'-----SYSTEM-----\n-----UPDATED-----\n')
+    assert logic.path_reasons(want) == ['%s differs from %s and the text after it' % (bundle, system)]
+    assert logic.path_reasons(dict(want, followed_by='\n-----OTHER-----\n', same_as=str(bundle))) != []
