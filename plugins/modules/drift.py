@@ -284,7 +284,8 @@ def main():
             files=dict(type='list', elements='dict', default=[], options=dict(
                 key=key, path=dict(type='path', required=True),
                 state=dict(type='str', choices=['file', 'directory', 'absent', 'present'], default='file'),
-                checksum=dict(type='str'), same_as=dict(type='path'), followed_by=dict(type='str'), owner=dict(type='str'), group=dict(type='str'), mode=dict(type='str'))),
+                checksum=dict(type='str'), same_as=dict(type='path'), followed_by=dict(type='str'),
+                owner=dict(type='str'), group=dict(type='str'), mode=dict(type='str'))),
             users=dict(type='list', elements='dict', default=[], options=dict(
                 key=key, name=dict(type='str', required=True), group=dict(type='str'), home=dict(type='str'),
                 shell=dict(type='str'), comment=dict(type='str'), locked=dict(type='bool', default=False))),
