@@ -109,3 +109,38 @@ def test_a_failing_bucket_fails_the_upload(app_module, minio, bucket):
     with pytest.raises(Exception) as failure:
         asyncio.run(repo.log_artifact_from_async_stream(chunked(data, 65536), 'x.bin'))
     assert 'NoSuchBucket' in str(failure.value) or 'does not exist' in str(failure.value)
+
+
+def test_parts_to_a_bucket_on_this_host_go_unsigned_with_their_crc32(app_module, minio, bucket):
+    data = os.urandom(17 * 1024 * 1024)
+    repo = app_module.StreamingS3ArtifactRepository('s3://%s' % bucket)
+    client = repo._get_s3_client()  # pylint: disable=protected-access  # the one the upload uses (cached)
+    sent = []
+    client.meta.events.register('before-send.s3.UploadPart', lambda request, **kw: sent.append(dict(request.headers)),
+                                unique_id='test-record-parts')
+    try:
+        asyncio.run(repo.log_artifact_from_async_stream(chunked(data, 65536), 'w.bin'))
+    finally:
+        client.meta.events.unregister('before-send.s3.UploadPart', unique_id='test-record-parts')
+    assert len(sent) == 3  # 8 + 8 + 1 MiB
+    for headers in sent:
+        lowered = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in headers.items()}
+        assert lowered['x-amz-content-sha256'].startswith(('UNSIGNED-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD'))
+    head = minio.client().head_object(Bucket=bucket, Key='w.bin', ChecksumMode='ENABLED')
+    assert head.get('ChecksumCRC32'), head  # the bucket received and checked a CRC32 for the parts
+    body = minio.client().get_object(Bucket=bucket, Key='w.bin')['Body'].read()
+    assert body == data
+
+
+@pytest.mark.parametrize('url, loopback', [
+    ('http://127.0.0.1:9000', True),
+    ('http://127.8.9.10:9000', True),
+    ('http://localhost:9000', True),
+    ('http://[::1]:9000', True),
+    ('http://10.0.0.5:9000', False),
+    ('http://minio.lab:9000', False),
+    ('https://s3.eu-west-1.amazonaws.com', False),
+    ('', False),
+])
+def test_only_an_endpoint_on_this_host_counts_as_loopback(app_module, url, loopback):
+    assert app_module.on_loopback(url) is loopback
