@@ -1,10 +1,10 @@
-"""Write the role variable tables of README.md from each role's meta/argument_specs.yml.
+"""Write the role variable tables of README.md and of each role's README from meta/argument_specs.yml.
 
-    python docs/gen_role_variables.py          # rewrite README.md
-    python docs/gen_role_variables.py --check  # exit 1 if README.md is out of date
+    python docs/gen_role_variables.py          # rewrite the READMEs
+    python docs/gen_role_variables.py --check  # exit 1 if one is out of date
 
-The argument specs are the single source of truth; README.md carries a generated copy
-between the `role-variables` markers.
+The argument specs are the single source of truth; the READMEs carry a generated copy between
+the `role-variables` markers: README.md every role's table, roles/<role>/README.md its own.
 """
 
 import argparse
@@ -55,40 +55,53 @@ def _description(opt):
     return re.sub(r"\bI\(([^()]*)\)", r"*\1*", desc)
 
 
-def tables():
+def role_table(role, heading=True):
+    spec_file = ROOT / "roles" / role / "meta" / "argument_specs.yml"
+    spec = yaml.safe_load(spec_file.read_text())["argument_specs"]["main"]
     out = []
-    for role in ROLES:
-        spec_file = ROOT / "roles" / role / "meta" / "argument_specs.yml"
-        if not spec_file.exists():
-            continue
-        spec = yaml.safe_load(spec_file.read_text())["argument_specs"]["main"]
+    if heading:
         out.append(f"### `filament.mlflow.{role}`\n")
         out.append(_description({"description": spec.get("short_description", "")}) + "\n")
-        out.append("| variable | type | default | description |")
-        out.append("|---|---|---|---|")
-        for name, opt in sorted(spec.get("options", {}).items()):
-            out.append(f"| `{name}` | {_type(opt)} | {_default(opt)} | {_description(opt)} |")
-        out.append("")
+    out.append("| variable | type | default | description |")
+    out.append("|---|---|---|---|")
+    for name, opt in sorted(spec.get("options", {}).items()):
+        out.append(f"| `{name}` | {_type(opt)} | {_default(opt)} | {_description(opt)} |")
+    out.append("")
     return "\n".join(out)
 
 
-def render(text):
+def tables():
+    return "\n".join(role_table(role) for role in ROLES)
+
+
+def render(text, body):
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    return f"{head}{BEGIN}\n{tables()}{END}{tail}"
+    return f"{head}{BEGIN}\n{body}{END}{tail}"
+
+
+def documents():
+    """Each generated README with the text it should hold."""
+    yield README, render(README.read_text(), tables())
+    for role in ROLES:
+        path = ROOT / "roles" / role / "README.md"
+        yield path, render(path.read_text(), role_table(role, heading=False))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if README.md is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if a README is out of date")
     args = parser.parse_args()
-    current = README.read_text()
-    wanted = render(current)
-    if args.check:
-        if current != wanted:
-            sys.exit("README.md role variable tables are out of date: run `make docs`")
-        return
-    README.write_text(wanted)
+    stale = []
+    for path, wanted in documents():
+        if path.read_text() == wanted:
+            continue
+        if args.check:
+            stale.append(str(path.relative_to(ROOT)))
+        else:
+            path.write_text(wanted)
+    if stale:
+        sys.exit("role variable tables out of date in " + ", ".join(stale) + ": run `make docs`")
 
 
 if __name__ == "__main__":

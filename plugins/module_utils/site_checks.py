@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright: Filament MLflow maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks across the tiers of a site, as plain functions (used by the filament.mlflow filters).
+
+Each role's preflight checks its own input and leaves a summary of what the other tiers rely on
+in a host fact, ``__<role>_checked``: the ports its services listen on, the addresses, the
+account names. The functions here read those summaries (and the inventory's secrets, which are
+compared, never returned) and say, host by host, where the tiers disagree: two services on one
+port, a server pointed at a database or store that is set up differently, a proxy pointed at a
+port no server listens on. Every message names the variable and the host.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# Accounts a MySQL/MariaDB server keeps for itself or its administrator. The MLflow user must be
+# none of them: the mysql role would turn it into a password account and lock the admin out.
+RESERVED_MYSQL_ACCOUNTS = frozenset((
+    'root', 'mysql', 'mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema',
+    'debian-sys-maint', 'public',
+))
+
+LOOPBACK_NAMES = frozenset(('localhost', '127.0.0.1', '::1', 'ip6-localhost'))
+
+# The groups of site.yml, the role deployed on each, and the fact its preflight leaves.
+TIERS = (
+    ('mlflow_db', 'mysql'),
+    ('mlflow_storage', 'minio'),
+    ('mlflow_server', 'server'),
+    ('mlflow_proxy', 'caddy'),
+)
+
+
+def is_reserved_mysql_account(name):
+    """Whether name is an administrative or system account of MySQL/MariaDB (any letter case)."""
+    return str(name).strip().lower() in RESERVED_MYSQL_ACCOUNTS
+
+
+def is_loopback(host):
+    host = str(host).strip('[]').lower()
+    return host in LOOPBACK_NAMES or host.startswith('127.')
+
+
+def split_host_port(value, default_port=None):
+    """'host:port' (IPv6 in brackets) as (host, port); port is an int or default_port."""
+    text = str(value)
+    if text.startswith('['):
+        host, sep, rest = text[1:].partition(']')
+        port = rest[1:] if rest.startswith(':') else ''
+    else:
+        host, sep, port = text.rpartition(':')
+        if not sep:
+            host, port = text, ''
+    return host, int(port) if port.isdigit() else default_port
+
+
+def split_url(url):
+    """An http(s) URL as (scheme, host, port), the port defaulted from the scheme."""
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, parts.hostname or '', port or (443 if scheme == 'https' else 80)
+
+
+def port_clashes(host, listeners):
+    """Messages for two services of one host on one port. listeners: [(variable, port)]."""
+    by_port = {}
+    for variable, port in listeners:
+        by_port.setdefault(int(port), []).append(variable)
+    return [
+        '%s: %s use port %d; two services on one host cannot listen on the same port.'
+        % (host, ' and '.join(variables), port)
+        for port, variables in sorted(by_port.items()) if len(variables) > 1
+    ]
+
+
+class Site:
+    """The inventory as site.yml sees it: groups, and each host's variables and facts."""
+
+    def __init__(self, hostvars, groups):
+        self.hostvars = hostvars
+        self.groups = groups
+
+    def hosts(self, group):
+        return list(self.groups.get(group) or [])
+
+    def var(self, host, name, default=None):
+        try:
+            variables = self.hostvars[host]
+            if name not in variables:
+                return default
+            value = variables[name]
+        except (KeyError, TypeError):
+            return default
+        return default if value is None else value
+
+    def checked(self, host, role):
+        return self.var(host, '__%s_checked' % role) or {}
+
+    def addresses(self, host):
+        """The names and addresses by which other hosts may reach host."""
+        facts = self.var(host, 'ansible_facts', {}) or {}
+        found = {host, self.var(host, 'ansible_host', host)}
+        for key in ('fqdn', 'hostname', 'nodename'):
+            if facts.get(key):
+                found.add(facts[key])
+        found.update(facts.get('all_ipv4_addresses') or [])
+        found.update(facts.get('all_ipv6_addresses') or [])
+        default = facts.get('default_ipv4') or {}
+        if default.get('address'):
+            found.add(default['address'])
+        return {str(name).lower() for name in found if name}
+
+    def find(self, group, address, from_host):
+        """The host of group that address (as used on from_host) points at, or None."""
+        members = self.hosts(group)
+        if is_loopback(address):
+            return from_host if from_host in members else None
+        wanted = str(address).strip('[]').lower()
+        for member in members:
+            if wanted in self.addresses(member):
+                return member
+        # A name this inventory does not know (DNS, a load balancer): with one host in the tier it
+        # can only mean that one.
+        return members[0] if len(members) == 1 else None
+
+
+def _listeners(site, host):
+    found = []
+    for group, role in TIERS:
+        if host in site.hosts(group):
+            found.extend((name, port) for name, port in (site.checked(host, role).get('ports') or {}).items())
+    return found
+
+
+def _database_problems(site, host, server):
+    problems = []
+    db_host = server.get('db_host', '')
+    target = site.find('mlflow_db', db_host, host)
+    if target is None:
+        if is_loopback(db_host) and site.hosts('mlflow_db'):
+            problems.append(
+                "%s: server_db_host is %s (this host), but %s is not in mlflow_db; point server_db_host at "
+                "one of %s." % (host, db_host, host, ', '.join(site.hosts('mlflow_db'))))
+        return problems
+    mysql = site.checked(target, 'mysql')
+    if not mysql:
+        return problems
+    where = 'the database tier on %s' % target
+    if int(server.get('db_port', 0)) != int(mysql.get('port', 0)):
+        problems.append('%s: server_db_port is %s, but %s listens on mysql_port %s.'
+                        % (host, server.get('db_port'), where, mysql.get('port')))
+    for ours, mine, theirs, key in (('server_db_user', 'db_user', 'mysql_user', 'user'),
+                                    ('server_db_name', 'db_name', 'mysql_database', 'database')):
+        if str(server.get(mine)) != str(mysql.get(key)):
+            problems.append("%s: %s is '%s', but %s has %s '%s'."
+                            % (host, ours, server.get(mine), where, theirs, mysql.get(key)))
+    password, wanted = site.var(host, 'server_db_password'), site.var(target, 'mysql_password')
+    if password is not None and wanted is not None and str(password) != str(wanted):
+        problems.append('%s: server_db_password is not the mysql_password of %s.' % (host, where))
+    if target != host and is_loopback(mysql.get('bind_address', '')):
+        problems.append(
+            '%s: the MLflow server reaches the database at server_db_host %s, but mysql_bind_address on %s '
+            'is %s (loopback only).' % (host, db_host, target, mysql.get('bind_address')))
+    return problems
+
+
+def _storage_problems(site, host, server):
+    problems = []
+    if server.get('gcs') or not server.get('s3_endpoint_url'):
+        return problems
+    scheme, address, port = split_url(server['s3_endpoint_url'])
+    target = site.find('mlflow_storage', address, host)
+    if target is None:
+        if is_loopback(address) and site.hosts('mlflow_storage'):
+            problems.append(
+                '%s: server_s3_endpoint_url points at this host (%s), but %s is not in mlflow_storage; point it '
+                'at one of %s.' % (host, server['s3_endpoint_url'], host, ', '.join(site.hosts('mlflow_storage'))))
+        return problems
+    minio = site.checked(target, 'minio')
+    if not minio:
+        return problems
+    where = 'MinIO on %s' % target
+    if port != int(minio.get('port', 0)):
+        problems.append('%s: server_s3_endpoint_url %s uses port %d, but %s listens on port %s (minio_address).'
+                        % (host, server['s3_endpoint_url'], port, where, minio.get('port')))
+    wanted_scheme = 'https' if minio.get('tls') else 'http'
+    if scheme != wanted_scheme:
+        problems.append('%s: server_s3_endpoint_url %s uses %s, but %s serves %s (minio_tls_cert_src %s).'
+                        % (host, server['s3_endpoint_url'], scheme, where, wanted_scheme,
+                           'set' if minio.get('tls') else 'empty'))
+    for ours, theirs in (('server_s3_access_key', 'minio_root_user'), ('server_s3_secret_key', 'minio_root_password')):
+        mine, wanted = site.var(host, ours), site.var(target, theirs)
+        if mine is not None and wanted is not None and str(mine) != str(wanted):
+            problems.append('%s: %s is not the %s of %s.' % (host, ours, theirs, where))
+    minio_host, dummy = split_host_port(minio.get('address', ''))
+    if target != host and is_loopback(minio_host):
+        problems.append('%s: the MLflow server reaches MinIO at %s, but minio_address on %s is %s (loopback only).'
+                        % (host, server['s3_endpoint_url'], target, minio.get('address')))
+    return problems
+
+
+def _proxy_problems(site, host, caddy):
+    problems = []
+    for upstream in caddy.get('upstreams') or []:
+        address, port = split_host_port(upstream)
+        target = site.find('mlflow_server', address, host)
+        if target is None:
+            if is_loopback(address) and site.hosts('mlflow_server'):
+                problems.append('%s: caddy_upstreams has %s (this host), but %s is not in mlflow_server.'
+                                % (host, upstream, host))
+            continue
+        server = site.checked(target, 'server')
+        if not server:
+            continue
+        if port != int(server.get('port', 0)):
+            problems.append('%s: caddy_upstreams has %s, but the MLflow server on %s listens on server_port %s.'
+                            % (host, upstream, target, server.get('port')))
+        if target != host and is_loopback(server.get('listen_address', '')):
+            problems.append('%s: caddy_upstreams has %s, but server_listen_address on %s is %s (loopback only).'
+                            % (host, upstream, target, server.get('listen_address')))
+    return problems
+
+
+def tier_problems(host, hostvars, groups):
+    """What disagrees between the tiers, as seen from host: a list of messages, [] when all agree."""
+    site = Site(hostvars, groups)
+    problems = port_clashes(host, _listeners(site, host))
+    if host in site.hosts('mlflow_server'):
+        server = site.checked(host, 'server')
+        if server:
+            problems.extend(_database_problems(site, host, server))
+            problems.extend(_storage_problems(site, host, server))
+    if host in site.hosts('mlflow_proxy'):
+        caddy = site.checked(host, 'caddy')
+        if caddy:
+            problems.extend(_proxy_problems(site, host, caddy))
+    return problems

@@ -1,0 +1,121 @@
+"""Cross-tier checks of site.yml: the messages a wrong inventory gets, host by host."""
+
+import pytest
+
+from ansible_collections.filament.mlflow.plugins.module_utils import site_checks
+
+ALL = ['mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy']
+
+
+def checked(mysql=None, minio=None, server=None, caddy=None, **variables):
+    """One host's variables as they stand after every tier's preflight passed (the lab's values)."""
+    host = {
+        '__mysql_checked': {'ports': {'mysql_port': 3306}, 'port': 3306, 'bind_address': '127.0.0.1',
+                            'user': 'mlflow', 'database': 'mlflow'},
+        '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '127.0.0.1:9000', 'tls': False},
+        '__server_checked': {'ports': {'server_port': 5000}, 'port': 5000, 'listen_address': '127.0.0.1',
+                             'db_host': '127.0.0.1', 'db_port': 3306, 'db_user': 'mlflow', 'db_name': 'mlflow',
+                             'gcs': False, 's3_endpoint_url': 'http://127.0.0.1:9000'},
+        '__caddy_checked': {'ports': {'caddy_http_port': 80, 'caddy_https_port': 443}, 'upstreams': ['127.0.0.1:5000']},
+        'mysql_password': 's3cret-db', 'server_db_password': 's3cret-db',
+        'minio_root_user': 'admin', 'minio_root_password': 's3cret-minio',
+        'server_s3_access_key': 'admin', 'server_s3_secret_key': 's3cret-minio',
+        'ansible_facts': {'default_ipv4': {'address': '10.0.0.1'}, 'all_ipv4_addresses': ['10.0.0.1']},
+    }
+    for role, change in (('mysql', mysql), ('minio', minio), ('server', server), ('caddy', caddy)):
+        host['__%s_checked' % role].update(change or {})
+    host.update(variables)
+    return host
+
+
+def one_host(**kwargs):
+    return site_checks.tier_problems('lab', {'lab': checked(**kwargs)}, {group: ['lab'] for group in ALL})
+
+
+def test_the_lab_agrees():
+    assert one_host() == []
+
+
+def test_two_services_on_one_port():
+    problems = one_host(server={'ports': {'server_port': 9000}, 'port': 9000}, caddy={'upstreams': ['127.0.0.1:9000']})
+    assert problems == ['lab: minio_address and server_port use port 9000; two services on one host '
+                        'cannot listen on the same port.']
+
+
+def test_console_and_proxy_ports_count():
+    problems = one_host(minio={'ports': {'minio_address': 9000, 'minio_console_address': 443}})
+    assert 'minio_console_address and caddy_https_port' in problems[0]
+
+
+def test_database_port_user_name_and_password_must_agree():
+    problems = one_host(server={'db_port': 3307, 'db_user': 'other', 'db_name': 'tracking'}, server_db_password='nope')
+    assert problems == [
+        'lab: server_db_port is 3307, but the database tier on lab listens on mysql_port 3306.',
+        "lab: server_db_user is 'other', but the database tier on lab has mysql_user 'mlflow'.",
+        "lab: server_db_name is 'tracking', but the database tier on lab has mysql_database 'mlflow'.",
+        'lab: server_db_password is not the mysql_password of the database tier on lab.',
+    ]
+    assert not any('nope' in p or 's3cret' in p for p in problems)
+
+
+def test_storage_port_scheme_and_keys_must_agree():
+    problems = one_host(server={'s3_endpoint_url': 'https://127.0.0.1:9100'}, server_s3_secret_key='wrong')
+    assert problems == [
+        'lab: server_s3_endpoint_url https://127.0.0.1:9100 uses port 9100, but MinIO on lab listens on port 9000 '
+        '(minio_address).',
+        'lab: server_s3_endpoint_url https://127.0.0.1:9100 uses https, but MinIO on lab serves http '
+        '(minio_tls_cert_src empty).',
+        'lab: server_s3_secret_key is not the minio_root_password of MinIO on lab.',
+    ]
+
+
+def test_gcs_mode_ignores_the_storage_tier():
+    assert one_host(server={'gcs': True, 's3_endpoint_url': ''}, server_s3_secret_key='unused') == []
+
+
+def test_proxy_upstream_must_be_a_server_port():
+    assert one_host(caddy={'upstreams': ['127.0.0.1:5001']}) == [
+        'lab: caddy_upstreams has 127.0.0.1:5001, but the MLflow server on lab listens on server_port 5000.']
+
+
+def test_loopback_database_on_a_host_outside_the_tier():
+    hostvars = {'app': checked(), 'db': checked()}
+    groups = {'mlflow_db': ['db'], 'mlflow_storage': [], 'mlflow_server': ['app'], 'mlflow_proxy': ['app']}
+    problems = site_checks.tier_problems('app', hostvars, groups)
+    assert problems == ['app: server_db_host is 127.0.0.1 (this host), but app is not in mlflow_db; '
+                        'point server_db_host at one of db.']
+
+
+def test_remote_database_must_listen_beyond_loopback():
+    hostvars = {'app': checked(server={'db_host': '10.0.0.2'}),
+                'db': checked(ansible_facts={'default_ipv4': {'address': '10.0.0.2'}})}
+    groups = {'mlflow_db': ['db'], 'mlflow_storage': [], 'mlflow_server': ['app'], 'mlflow_proxy': ['app']}
+    assert site_checks.tier_problems('app', hostvars, groups) == [
+        'app: the MLflow server reaches the database at server_db_host 10.0.0.2, but mysql_bind_address on db '
+        'is 127.0.0.1 (loopback only).']
+    hostvars['db']['__mysql_checked']['bind_address'] = '10.0.0.2'
+    assert site_checks.tier_problems('app', hostvars, groups) == []
+
+
+def test_only_the_tiers_a_host_is_in_count():
+    hostvars = {'db': checked(server={'ports': {'server_port': 3306}})}
+    groups = {'mlflow_db': ['db'], 'mlflow_storage': [], 'mlflow_server': [], 'mlflow_proxy': []}
+    assert site_checks.tier_problems('db', hostvars, groups) == []
+
+
+@pytest.mark.parametrize('name', ['root', 'ROOT', 'mysql', 'mariadb.sys', 'debian-sys-maint', 'PUBLIC', 'mysql.session'])
+def test_reserved_accounts(name):
+    assert site_checks.is_reserved_mysql_account(name)
+
+
+@pytest.mark.parametrize('name', ['mlflow', 'tracking', 'rooted'])
+def test_own_accounts(name):
+    assert not site_checks.is_reserved_mysql_account(name)
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('127.0.0.1:5000', ('127.0.0.1', 5000)), ('[::1]:5000', ('::1', 5000)), ('app', ('app', None)),
+    ('app.lab:80', ('app.lab', 80)),
+])
+def test_split_host_port(value, expected):
+    assert site_checks.split_host_port(value) == expected
