@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: Filament MLflow maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the roles and site.yml share: the cross-tier check and the unit validator."""
+"""Filters the roles and site.yml share: the cross-tier check, the unit validator, MinIO's volumes,
+the database server's writable paths."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, site_checks, systemd_verify
 
 
 def tier_problems(host, hostvars, groups):
@@ -23,9 +24,30 @@ def unit_verify_command(unit, dropin=False):
         raise AnsibleFilterError(str(exc))
 
 
+def minio_volume_paths(volumes):
+    """The directories behind MinIO volumes on a host, ranges expanded as MinIO expands them."""
+    try:
+        return minio_volumes.local_paths(volumes)
+    except minio_volumes.InvalidVolume as exc:
+        raise AnsibleFilterError('minio_volumes: %s' % exc)
+
+
+def minio_volume_problems(volumes):
+    """Why MinIO volumes' paths cannot be expanded: a list of messages, empty when they can."""
+    return minio_volumes.problems(volumes)
+
+
+def mysql_override_paths(overrides):
+    """The directories the [mysqld] options in overrides point into, which the server must write."""
+    return mysql_paths.override_paths(overrides)
+
+
 class FilterModule:
     def filters(self):
         return {
+            'minio_volume_paths': minio_volume_paths,
+            'minio_volume_problems': minio_volume_problems,
+            'mysql_override_paths': mysql_override_paths,
             'tier_problems': tier_problems,
             'unit_verify_command': unit_verify_command,
         }

@@ -1,122 +1,20 @@
-{{ ansible_managed | comment }}
-"""MLflow's tracking server app, as `mlflow server --app-name filament-proxied` runs it.
+"""Proxied uploads to S3 streamed into the bucket as the request body arrives.
 
-With proxied artifacts the bucket sits behind the server (MinIO on loopback, a private
-endpoint): clients reach only the server. MLflow (3.17 and later) still tells clients in its
-server-info answer that they may upload and download large artifacts straight to and from the
-bucket with presigned URLs, which then point at an address they cannot reach. This app hands
-every request to MLflow's own app unchanged and only switches those two capabilities off in
-the server-info answer, so artifacts keep flowing through the server.
-
-`filament-mlflow-server` (main below) is `mlflow server` without its resident launcher.
-
-It also gives MLflow an S3 artifact repository that streams proxied uploads (registered for the
-s3 scheme through MLflow's `mlflow.artifact_repository` entry points). MLflow's own S3 repository
-first writes the whole upload to a temporary file and only then sends it to the bucket, so an
-upload takes the time to receive it plus the time to store it. This one hands the request body
-to a multipart upload as it arrives: both happen at once, and nothing is written to disk.
+MLflow's own S3 repository first writes the whole upload to a temporary file and only then sends
+it to the bucket, so an upload takes the time to receive it plus the time to store it. This one
+hands the request body to a multipart upload as it arrives: both happen at once, and nothing is
+written to disk.
 """
 
 import asyncio
 import collections
 import ipaddress
-import json
 import posixpath
 import queue
 import threading
 from mimetypes import guess_type
 from urllib.parse import urlsplit
 
-PRESIGNED_CAPABILITIES = ("multipart_uploads_enabled", "multipart_downloads_enabled")
-SERVER_INFO_SUFFIX = "/mlflow/server-info"
-
-
-def without_presigned_capabilities(body):
-    """The server-info JSON body with the presigned transfer capabilities off (other bodies as they are)."""
-    try:
-        info = json.loads(body)
-    except ValueError:
-        return body
-    if not isinstance(info, dict):
-        return body
-    for name in PRESIGNED_CAPABILITIES:
-        if name in info:
-            info[name] = False
-    return json.dumps(info, separators=(",", ":")).encode()
-
-
-class ProxiedArtifactsOnly:
-    """ASGI wrapper around MLflow's app; MLflow is imported on first use (in the worker)."""
-
-    def __init__(self):
-        self._app = None
-
-    def _mlflow_app(self):
-        if self._app is None:
-            from mlflow.server.fastapi_app import app
-
-            self._app = app
-        return self._app
-
-    async def __call__(self, scope, receive, send):
-        app = self._mlflow_app()
-        if scope["type"] != "http" or not scope["path"].endswith(SERVER_INFO_SUFFIX):
-            await app(scope, receive, send)
-            return
-
-        start = {}
-        chunks = []
-
-        async def rewrite(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = b"".join(chunks)
-            if start.get("status") == 200:
-                body = without_presigned_capabilities(body)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await app(scope, receive, rewrite)
-
-
-app = ProxiedArtifactsOnly()
-
-
-def main():
-    """`filament-mlflow-server ARGS` runs `mlflow server ARGS`, with every check and setting of
-    MLflow's own command, except that where `mlflow server` would start uvicorn as a child and
-    then wait for it (holding ~270 MB of imports for nothing), this process becomes uvicorn. The
-    launcher is still needed when MLflow runs its job runner next to the server
-    (MLFLOW_SERVER_ENABLE_JOB_EXECUTION), and is kept then; likewise if MLflow no longer starts
-    its server the way this expects."""
-    import os
-    import sys
-
-    import mlflow.server
-    from mlflow.cli import cli
-    from mlflow.environment_variables import MLFLOW_SERVER_ENABLE_JOB_EXECUTION
-
-    # MLflow's own reading of the variable, the one `mlflow server` decides by.
-    if not MLFLOW_SERVER_ENABLE_JOB_EXECUTION.get() and callable(getattr(mlflow.server, "_exec_cmd", None)):
-        def become(cmd, extra_env=None, **_options):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.execvpe(cmd[0], list(cmd), {**os.environ, **(extra_env or {})})
-
-        mlflow.server._exec_cmd = become
-    cli.main(args=["server", *sys.argv[1:]], prog_name="mlflow")
-
-
-# --- Streaming uploads to S3 -------------------------------------------------------------------
 # Parts of 8 MiB, at most 4 in flight, and up to 4 MiB of received body queued: an upload holds
 # about 40 MiB of memory however large the artifact is.
 PART_SIZE = 8 * 1024 * 1024
@@ -125,7 +23,7 @@ QUEUE_CHUNKS = 64
 _END = object()
 
 
-class _QueueReader:
+class QueueReader:
     """A file-like object boto3 reads the body from, fed chunk by chunk from the event loop.
     A chunk that is an exception is raised here, which makes boto3 abort the multipart upload.
     `taken` is called after every chunk taken, to tell the event loop there is room again."""
@@ -199,7 +97,7 @@ def unsigned_payload(request, **_kwargs):
             Config(s3=dict(config.s3 or {}, payload_signing_enabled=False)))
 
 
-def _streaming_s3_repository_class():
+def streaming_s3_repository_class():
     from boto3.s3.transfer import TransferConfig
     from mlflow.store.artifact.artifact_repo import StreamUploadMixin
     from mlflow.store.artifact.s3_artifact_repo import S3ArtifactRepository
@@ -250,7 +148,7 @@ def _streaming_s3_repository_class():
                 # long as the client takes to send it, and must never hold up anyone else.
                 error = None
                 try:
-                    reader = _QueueReader(pending, lambda: loop.call_soon_threadsafe(room.set))
+                    reader = QueueReader(pending, lambda: loop.call_soon_threadsafe(room.set))
                     self._stream_to_bucket(reader, artifact_file_name, artifact_path)
                 except BaseException as failure:  # handed to the request, which reports it
                     error = failure
@@ -284,13 +182,3 @@ def _streaming_s3_repository_class():
             await upload
 
     return StreamingS3ArtifactRepository
-
-
-def __getattr__(name):
-    # Built on first use, so that `mlflow server` itself (which only needs `app`) does not import
-    # the S3 client; MLflow's artifact repository registry asks for it by name.
-    if name == "StreamingS3ArtifactRepository":
-        cls = _streaming_s3_repository_class()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

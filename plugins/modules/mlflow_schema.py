@@ -1,0 +1,245 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Filament MLflow maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mlflow_schema
+short_description: Read, or bring up to date, the MLflow schema of a backend store database
+version_added: 0.1.0
+description:
+  - Reads the alembic revision of an MLflow backend store and the head revision the installed MLflow needs.
+  - With O(state=latest), when the database is behind, dumps it first (mysqldump, into O(dump_dir)) and then runs
+    MLflow's own schema upgrade (C(mlflow db upgrade)). A database without MLflow tables is not dumped.
+  - Runs with the Python of MLflow's virtualenv (set C(ansible_python_interpreter) to it for the task), which has
+    MLflow, SQLAlchemy and the database driver.
+  - No message holds the URI or the password, even when the database driver quotes them.
+author:
+  - Filament MLflow maintainers (@filament)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the revisions and reports whether a real run would dump and upgrade, without doing either.
+  diff_mode:
+    support: none
+    details:
+      - The revisions before and after are returned instead.
+  platform:
+    platforms: posix
+options:
+  backend_store_uri:
+    description:
+      - The SQLAlchemy URI of the backend store, as C(mlflow server --backend-store-uri) takes it.
+    type: str
+    required: true
+  state:
+    description:
+      - V(read) only reads the revisions.
+      - V(latest) upgrades a database that is behind, after a dump.
+    type: str
+    choices: [read, latest]
+    default: read
+  dump_dir:
+    description:
+      - The directory a dump before an upgrade is written to (files 0600). Required with O(state=latest).
+    type: path
+  connect_attempts:
+    description:
+      - How often to try to reach the database before giving up, two seconds apart.
+    type: int
+    default: 5
+requirements:
+  - mlflow, sqlalchemy and alembic (MLflow's own dependencies) for the interpreter that runs the module
+  - mysqldump on the host, for a dump before an upgrade
+notes:
+  - Give the task C(no_log) when the URI holds a password, as for any task whose arguments hold one.
+"""
+
+EXAMPLES = r"""
+- name: Bring the MLflow schema up to date, after a dump
+  filament.mlflow.mlflow_schema:
+    backend_store_uri: "mysql+pymysql://mlflow:{{ db_password | urlencode }}@127.0.0.1:3306/mlflow"
+    state: latest
+    dump_dir: /var/backups/mlflow
+  vars:
+    ansible_python_interpreter: /opt/mlflow/venv/bin/python
+  no_log: true
+  register: schema
+"""
+
+RETURN = r"""
+current:
+  description: The revision of the database when the task began; null for a database without MLflow tables.
+  returned: success
+  type: str
+  sample: 1b5f0d9ad7c1
+head:
+  description: The revision the installed MLflow needs.
+  returned: success
+  type: str
+  sample: 1b5f0d9ad7c1
+empty:
+  description: Whether the database held no MLflow tables when the task began.
+  returned: success
+  type: bool
+behind:
+  description: Whether the database was behind the installed MLflow when the task began.
+  returned: success
+  type: bool
+revision:
+  description: The revision of the database when the task ended (with O(state=latest) and not in check mode, the head).
+  returned: success
+  type: str
+dump:
+  description: The dump taken before the upgrade.
+  returned: when a dump was written
+  type: path
+  sample: /var/backups/mlflow/mlflow-20261201T120000Z-4465047574b1.sql.gz
+"""
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import subprocess
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.filament.mlflow.plugins.module_utils import mlflow_schema as logic
+
+
+def migrations_dir():
+    from importlib.util import find_spec
+
+    return os.path.join(find_spec('mlflow').submodule_search_locations[0], 'store', 'db_migrations')
+
+
+def head_revision():
+    head = logic.head_from_sources(os.path.join(migrations_dir(), 'versions'))
+    if head is not None:
+        return head
+    # Anything unusual in the sources: ask alembic.
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory(migrations_dir()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError('expected one head revision in MLflow\'s migrations, found %s' % heads)
+    return heads[0]
+
+
+def read(uri, attempts):
+    """(current revision or None, whether the database holds no MLflow tables)."""
+    import sqlalchemy
+    from alembic.runtime.migration import MigrationContext
+
+    engine = sqlalchemy.create_engine(uri, pool_pre_ping=True)
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                with engine.connect() as connection:
+                    tables = sqlalchemy.inspect(connection).get_table_names()
+                    current = MigrationContext.configure(connection).get_current_revision()
+                break
+            except sqlalchemy.exc.OperationalError:
+                if attempt == attempts:
+                    raise
+                time.sleep(2)
+    finally:
+        engine.dispose()
+    empty = logic.is_empty(tables)
+    return (None if empty else current), empty
+
+
+def dump(uri, directory, revision):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    path = logic.dump_path(directory, url.database, revision)
+    partial = path + '.part'
+    environment = dict(os.environ, MYSQL_PWD=url.password or '')
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb') as packed:
+            process = subprocess.Popen(logic.dump_command(url.host, url.port, url.username, url.database),
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+            shutil.copyfileobj(process.stdout, packed)
+            errors = process.stderr.read().decode(errors='replace').strip()
+            if process.wait() != 0:
+                raise RuntimeError('mysqldump failed: %s' % errors)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return path
+
+
+def upgrade(uri):
+    from mlflow.db import commands
+
+    # Whatever MLflow or alembic prints must not mix with the module's answer.
+    with contextlib.redirect_stdout(io.StringIO()):
+        commands.main(args=['upgrade', uri], prog_name='mlflow db', standalone_mode=False)
+
+
+def password_of(uri):
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(uri).password
+    except Exception:  # pylint: disable=broad-except  # an unparsable URI has no password to hide
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            backend_store_uri=dict(type='str', required=True, no_log=True),
+            state=dict(type='str', choices=['read', 'latest'], default='read'),
+            dump_dir=dict(type='path'),
+            connect_attempts=dict(type='int', default=5),
+        ),
+        required_if=[('state', 'latest', ['dump_dir'])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    uri = params['backend_store_uri']
+    try:
+        import sqlalchemy  # noqa: F401  pylint: disable=unused-import
+        import mlflow  # noqa: F401  pylint: disable=unused-import
+    except ImportError:
+        module.fail_json(msg=missing_required_lib('mlflow (run the task with the Python of MLflow\'s virtualenv)'),
+                         exception=traceback.format_exc())
+
+    step, result = 'reading the schema', {}
+    try:
+        head = head_revision()
+        current, empty = read(uri, max(1, params['connect_attempts']))
+        result = dict(changed=False, current=current, head=head, empty=empty, behind=current != head, revision=current)
+        if params['state'] == 'latest' and result['behind']:
+            result['changed'] = True
+            if not module.check_mode:
+                if not empty:
+                    step = 'dumping the database before the upgrade (the schema was left as it is)'
+                    result['dump'] = dump(uri, params['dump_dir'], current)
+                step = 'upgrading the schema'
+                upgrade(uri)
+                step = 'reading the schema after the upgrade'
+                result['revision'], dummy = read(uri, 1)
+    except Exception as exc:  # pylint: disable=broad-except  # reported with the URI and password taken out
+        message = logic.scrub('%s: %s' % (type(exc).__name__, exc), uri, password_of(uri))
+        if result.get('dump'):
+            message += '; the dump taken before it is %s' % result['dump']
+        module.fail_json(msg='%s failed: %s' % (step, message), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,32 @@
+"""The MLflow tracking server of filament.mlflow.server, as the role installs it in the virtualenv.
+
+Three parts, each in its own module:
+- ``server_info``: the ASGI app ``mlflow server --app-name filament-proxied`` runs: MLflow's own app,
+  with the presigned transfer capabilities switched off in its server-info answer, so that clients
+  keep artifact transfers proxied through the server;
+- ``launcher``: ``filament-mlflow-server``, which is ``mlflow server`` that becomes uvicorn instead
+  of waiting beside it;
+- ``s3_streaming``: an S3 artifact repository that streams proxied uploads into a multipart upload
+  as the request body arrives, registered for the s3 scheme.
+
+The names below are what the package's entry points (pyproject.toml) refer to. MLflow and boto3 are
+imported on first use, so that ``mlflow server`` itself, which only needs ``app``, stays light.
+"""
+
+from filament_mlflow_server.launcher import main
+from filament_mlflow_server.server_info import ProxiedArtifactsOnly
+
+app = ProxiedArtifactsOnly()
+
+__all__ = ["app", "main"]  # and StreamingS3ArtifactRepository, made on first use (below)
+
+
+def __getattr__(name):
+    # MLflow's artifact repository registry asks for the class by name when an s3:// URI is used.
+    if name == "StreamingS3ArtifactRepository":
+        from filament_mlflow_server.s3_streaming import streaming_s3_repository_class
+
+        cls = streaming_s3_repository_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

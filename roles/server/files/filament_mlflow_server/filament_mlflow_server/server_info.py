@@ -1,0 +1,72 @@
+"""Proxied artifacts only: MLflow's app with the presigned transfer capabilities switched off.
+
+With proxied artifacts the bucket sits behind the server (MinIO on loopback, a private
+endpoint): clients reach only the server. MLflow (3.17 and later) still tells clients in its
+server-info answer that they may upload and download large artifacts straight to and from the
+bucket with presigned URLs, which then point at an address they cannot reach. This app hands
+every request to MLflow's own app unchanged and only switches those two capabilities off in
+the server-info answer, so artifacts keep flowing through the server.
+"""
+
+import json
+
+PRESIGNED_CAPABILITIES = ("multipart_uploads_enabled", "multipart_downloads_enabled")
+SERVER_INFO_SUFFIX = "/mlflow/server-info"
+
+
+def without_presigned_capabilities(body):
+    """The server-info JSON body with the presigned transfer capabilities off (other bodies as they are)."""
+    try:
+        info = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(info, dict):
+        return body
+    for name in PRESIGNED_CAPABILITIES:
+        if name in info:
+            info[name] = False
+    return json.dumps(info, separators=(",", ":")).encode()
+
+
+class ProxiedArtifactsOnly:
+    """ASGI wrapper around MLflow's app; MLflow is imported on first use (in the worker)."""
+
+    def __init__(self, inner=None):
+        # inner: the app to wrap; MLflow's own by default, imported in the worker on first request.
+        self._app = inner
+
+    def _mlflow_app(self):
+        if self._app is None:
+            from mlflow.server.fastapi_app import app
+
+            self._app = app
+        return self._app
+
+    async def __call__(self, scope, receive, send):
+        app = self._mlflow_app()
+        if scope["type"] != "http" or not scope["path"].endswith(SERVER_INFO_SUFFIX):
+            await app(scope, receive, send)
+            return
+
+        start = {}
+        chunks = []
+
+        async def rewrite(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            if start.get("status") == 200:
+                body = without_presigned_capabilities(body)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await app(scope, receive, rewrite)
