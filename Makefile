@@ -71,5 +71,6 @@ bench: venv harness ## benchmark: ours against the naive deployment (see docs/pe
 bench-short: venv harness ## the benchmark with small counts, no targets asserted (CI)
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(PY) benchmarks/bench.py --short
 
-clean: lab-down ## remove the virtualenv and build outputs
+clean: lab-down ## remove the virtualenv, build outputs and the image of the converged test host
 	@rm -rf $(VENV) .build
+	@docker image rm "$${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}" >/dev/null 2>&1 || true

@@ -122,6 +122,7 @@ print_env() {
   cat <<ENV
 FILAMENT_CACHE=$CACHE
 FILAMENT_HOST_IMAGE=$HOST_IMAGE
+FILAMENT_CONVERGED_IMAGE=${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}
 FILAMENT_MINIO_BINARY=$CACHE/bin/minio
 FILAMENT_FAKE_GCS_BINARY=$CACHE/bin/fake-gcs-server
 FILAMENT_CA_BUNDLE=${FILAMENT_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}

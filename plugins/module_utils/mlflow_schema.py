@@ -50,11 +50,12 @@ def dump_path(directory, database, revision, now=None):
     return os.path.join(directory, '%s-%s-%s.sql.gz' % (database, stamp, revision or 'empty'))
 
 
-def dump_command(host, port, user, database):
-    """mysqldump's arguments for a consistent dump of one InnoDB database while it is in use."""
+def dump_command(host, port, user, database, result_file):
+    """mysqldump's arguments for a consistent dump of one InnoDB database, while it is in use, into
+    result_file. The password goes in the environment (MYSQL_PWD), never here."""
     return ['mysqldump', '--single-transaction', '--no-tablespaces', '--skip-lock-tables',
             '--host=%s' % (host or 'localhost'), '--port=%d' % (port or 3306), '--user=%s' % user,
-            database]
+            '--result-file=%s' % result_file, database]
 
 
 def scrub(message, uri, password):

@@ -14,7 +14,7 @@ description:
     keeps each one that still matches its user's password, and makes a new one for every other user.
   - Writes nothing. The caller writes RV(store) where the hashes are kept, and the hashes into the web server's
     configuration, so a run with unchanged passwords changes nothing.
-  - A bcrypt hash is slow to make on purpose and a new one differs every time: keeping the matching ones is what
+  - A bcrypt hash is slow to make on purpose and a new one differs every time. Keeping the matching ones is what
     keeps a re-run quick and the configuration unchanged.
 author:
   - Filament MLflow maintainers (@filament)

@@ -98,7 +98,7 @@ revision:
 dump:
   description: The dump taken before the upgrade.
   returned: when a dump was written
-  type: path
+  type: str
   sample: /var/backups/mlflow/mlflow-20261201T120000Z-4465047574b1.sql.gz
 """
 
@@ -107,7 +107,6 @@ import gzip
 import io
 import os
 import shutil
-import subprocess
 import time
 import traceback
 
@@ -158,26 +157,29 @@ def read(uri, attempts):
     return (None if empty else current), empty
 
 
-def dump(uri, directory, revision):
+def dump(module, uri, directory, revision):
+    """A gzipped dump of the database in directory (0600); written in full or not at all."""
     from sqlalchemy.engine import make_url
 
     url = make_url(uri)
     path = logic.dump_path(directory, url.database, revision)
-    partial = path + '.part'
-    environment = dict(os.environ, MYSQL_PWD=url.password or '')
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    raw = path[:-len('.gz')] + '.part'
     try:
-        with os.fdopen(descriptor, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb') as packed:
-            process = subprocess.Popen(logic.dump_command(url.host, url.port, url.username, url.database),
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
-            shutil.copyfileobj(process.stdout, packed)
-            errors = process.stderr.read().decode(errors='replace').strip()
-            if process.wait() != 0:
-                raise RuntimeError('mysqldump failed: %s' % errors)
-        os.replace(partial, path)
+        # umask 077: the dump is readable by root only from its first byte.
+        rc, dummy, err = module.run_command(
+            logic.dump_command(url.host, url.port, url.username, url.database, raw),
+            environ_update={'MYSQL_PWD': url.password or ''}, umask=0o077)
+        if rc != 0:
+            raise RuntimeError('mysqldump failed: %s' % err.strip())
+        descriptor = os.open(path + '.part', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(raw, 'rb') as source, os.fdopen(descriptor, 'wb') as target, \
+                gzip.GzipFile(fileobj=target, mode='wb') as packed:
+            shutil.copyfileobj(source, packed)
+        os.replace(path + '.part', path)
     finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
+        for leftover in (raw, path + '.part'):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     return path
 
 
@@ -228,7 +230,7 @@ def main():
             if not module.check_mode:
                 if not empty:
                     step = 'dumping the database before the upgrade (the schema was left as it is)'
-                    result['dump'] = dump(uri, params['dump_dir'], current)
+                    result['dump'] = dump(module, uri, params['dump_dir'], current)
                 step = 'upgrading the schema'
                 upgrade(uri)
                 step = 'reading the schema after the upgrade'

@@ -74,10 +74,10 @@ def test_dump_path_and_command():
     assert logic.dump_path('/var/backups/mlflow', 'mlflow', '4465047574b1', now) == \
         '/var/backups/mlflow/mlflow-20261201T120005Z-4465047574b1.sql.gz'
     assert logic.dump_path('/d', 'mlflow', None, now).endswith('-empty.sql.gz')
-    command = logic.dump_command('db.lab', 3307, 'mlflow', 'mlflow')
+    command = logic.dump_command('db.lab', 3307, 'mlflow', 'mlflow', '/d/x.part')
     assert command[0] == 'mysqldump' and '--single-transaction' in command
-    assert command[-4:] == ['--host=db.lab', '--port=3307', '--user=mlflow', 'mlflow']
-    assert logic.dump_command(None, None, 'u', 'd')[-4:-2] == ['--host=localhost', '--port=3306']
+    assert command[-5:] == ['--host=db.lab', '--port=3307', '--user=mlflow', '--result-file=/d/x.part', 'mlflow']
+    assert logic.dump_command(None, None, 'u', 'd', '/r')[-5:-3] == ['--host=localhost', '--port=3306']
     assert not any('password' in part for part in command)
 
 
