@@ -2,13 +2,14 @@
 # Copyright: Filament MLflow maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters the roles and site.yml share: the cross-tier check, the unit validator, MinIO's volumes,
-the database server's writable paths."""
+the database server's writable paths, a role's OS variables, the sandbox of every unit."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, os_vars, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
 
 
 def tier_problems(host, hostvars, groups):
@@ -42,12 +43,27 @@ def mysql_override_paths(overrides):
     return mysql_paths.override_paths(overrides)
 
 
+def os_vars_files(role_path, facts):
+    """The vars/ files of the role at role_path that apply to a host with these facts, in load order."""
+    return os_vars.existing(role_path, facts)
+
+
+def systemd_sandbox(writable, capabilities=(), ambient=True, address_families=sandbox.DEFAULT_FAMILIES, relax=()):
+    """The sandbox lines of a unit's [Service] section for a service that writes the paths in writable."""
+    try:
+        return '\n'.join(sandbox.lines(list(writable), list(capabilities), ambient, list(address_families), list(relax)))
+    except sandbox.InvalidSandbox as exc:
+        raise AnsibleFilterError('systemd_sandbox: %s' % exc)
+
+
 class FilterModule:
     def filters(self):
         return {
             'minio_volume_paths': minio_volume_paths,
             'minio_volume_problems': minio_volume_problems,
             'mysql_override_paths': mysql_override_paths,
+            'os_vars_files': os_vars_files,
+            'systemd_sandbox': systemd_sandbox,
             'tier_problems': tier_problems,
             'unit_verify_command': unit_verify_command,
         }
