@@ -109,6 +109,7 @@ import os
 import shutil
 import time
 import traceback
+from importlib.util import find_spec
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -116,8 +117,6 @@ from ansible_collections.filament.mlflow.plugins.module_utils import mlflow_sche
 
 
 def migrations_dir():
-    from importlib.util import find_spec
-
     return os.path.join(find_spec('mlflow').submodule_search_locations[0], 'store', 'db_migrations')
 
 
@@ -213,9 +212,11 @@ def main():
     )
     params = module.params
     uri = params['backend_store_uri']
+    # MLflow itself is not imported (a second of the run): its migrations are read from its sources.
     try:
         import sqlalchemy  # noqa: F401  pylint: disable=unused-import
-        import mlflow  # noqa: F401  pylint: disable=unused-import
+        if find_spec('mlflow') is None:
+            raise ImportError('No module named mlflow')
     except ImportError:
         module.fail_json(msg=missing_required_lib('mlflow (run the task with the Python of MLflow\'s virtualenv)'),
                          exception=traceback.format_exc())
