@@ -109,10 +109,11 @@ class ActionModule(ActionBase):
                     return result
                 if summary['changed']:
                     result['changed'] = True
-                    diffs.extend(summary.get('diff', []) if isinstance(summary.get('diff'), list)
-                                 else [summary['diff']] if summary.get('diff') else [])
+                    result['written'].append(item['dest'])
+                    # copy returns one diff or a list of them; file returns one.
+                    diff = summary.get('diff') or []
+                    diffs.extend(diff if isinstance(diff, list) else [diff])
             result['results'] = results
-            result['written'] = [one['dest'] for one in results if one['changed']]
             if diffs:
                 result['diff'] = diffs
             return result
