@@ -34,7 +34,9 @@ def _sha1(path):
 
 class ActionModule(ActionBase):
 
-    TRANSFERS_FILES = True
+    # The copies it delegates to ansible.builtin.copy make their own remote temporary directory, and
+    # only when an item differs: a run with nothing to write makes none.
+    TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(('files',))
 
     def _render(self, name, task_vars):

@@ -29,7 +29,7 @@ class ActionModule(ActionBase):
             names = logic.normalize(self._task.args.get('names'))
         except logic.InvalidNames as exc:
             raise AnsibleActionFail(str(exc))
-        result.update(changed=False, missing=[])
+        result.update(changed=False, missing=[], versions={})
         if not names:
             return result
         try:
@@ -38,7 +38,9 @@ class ActionModule(ActionBase):
             if drift.get('failed'):
                 raise AnsibleActionFail('could not read which packages are installed: %s' % drift.get('msg', drift))
             missing, apt_bindings = logic.missing(names, drift)
-            result['missing'] = missing
+            # What was installed before this run: a package installed now has no version here.
+            before = drift.get('versions', {})
+            result.update(missing=missing, versions={name: before[name] for name in names if name in before})
             if not missing:
                 return result
             if self._task.check_mode and not apt_bindings:
@@ -47,7 +49,7 @@ class ActionModule(ActionBase):
                 return result
             installed = self._execute_module(module_name='ansible.legacy.apt', module_args=logic.apt_args(missing),
                                              task_vars=task_vars)
-            installed['missing'] = missing
+            installed.update(missing=missing, versions=result['versions'])
             return dict(result, **installed)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)

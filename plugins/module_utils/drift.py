@@ -155,18 +155,27 @@ def group_reasons(item):
 
 
 def installed_packages(status_text):
-    """The names of the packages dpkg lists as installed in its status database."""
-    installed = set()
+    """The packages dpkg lists as installed in its status database, by name, with their versions."""
+    installed = {}
     for paragraph in status_text.split('\n\n'):
         name = status = None
+        version = ''
         for line in paragraph.splitlines():
             if line.startswith('Package: '):
                 name = line[len('Package: '):].strip()
             elif line.startswith('Status: '):
                 status = line[len('Status: '):].split()
+            elif line.startswith('Version: '):
+                version = line[len('Version: '):].strip()
         if name and status and status[-1] == 'installed' and status[0] == 'install':
-            installed.add(name)
+            installed[name] = version
     return installed
+
+
+def package_versions(items, installed):
+    """The installed version of each wanted package that is installed (Debian's version string)."""
+    names = [name for item in items for name in item['names']]
+    return {name: installed[name] for name in names if name in (installed or {})}
 
 
 def package_reasons(item, installed):

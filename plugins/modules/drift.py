@@ -246,6 +246,11 @@ reasons:
   returned: success
   type: dict
   sample: {unit: ["/etc/systemd/system/mlflow.service has other content"], service: ["unit mlflow.service is inactive, wanted active"]}
+versions:
+  description: The installed version of each package of O(packages) that is installed, as dpkg has it.
+  returned: success
+  type: dict
+  sample: {caddy: 2.6.2-5}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -307,14 +312,16 @@ def main():
         module.fail_json(msg='files: %s' % exc)
     found.extend((item['key'], logic.group_reasons(item)) for item in params['groups'])
     found.extend((item['key'], logic.user_reasons(item)) for item in params['users'])
+    versions = {}
     if params['packages']:
         installed = read_installed_packages()
         found.extend((item['key'], logic.package_reasons(item, installed)) for item in params['packages'])
+        versions = logic.package_versions(params['packages'], installed)
     shown = show_units(module, [item['name'] for item in params['units']])
     found.extend((item['key'], logic.unit_reasons(item, shown[item['name']])) for item in params['units'])
 
     drifted, reasons = logic.collect(found)
-    module.exit_json(changed=False, drifted=drifted, reasons=reasons)
+    module.exit_json(changed=False, drifted=drifted, reasons=reasons, versions=versions)
 
 
 if __name__ == '__main__':

@@ -59,4 +59,11 @@ missing:
   type: list
   elements: str
   sample: [python3-pymysql]
+versions:
+  description:
+    - The version dpkg had of each package that was installed when the task began.
+    - A package this task installs is not in it.
+  returned: always
+  type: dict
+  sample: {caddy: 2.6.2-5}
 """

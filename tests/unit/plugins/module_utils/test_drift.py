@@ -121,7 +121,9 @@ Status: hold ok installed
 
 def test_packages_come_from_the_dpkg_status_database():
     installed = logic.installed_packages(DPKG_STATUS)
-    assert installed == {'caddy'}  # removed, half-configured and held-but-odd states do not count
+    assert installed == {'caddy': '2.6.2-5'}  # removed, half-configured and held-but-odd states do not count
+    assert logic.package_versions([dict(names=['caddy', 'mariadb-server'])], installed) == {'caddy': '2.6.2-5'}
+    assert logic.package_versions([dict(names=['caddy'])], None) == {}
     assert logic.package_reasons(dict(names=['caddy']), installed) == []
     assert logic.package_reasons(dict(names=['caddy', 'mariadb-server', 'python3-venv']), installed) == [
         'mariadb-server, python3-venv not installed']
