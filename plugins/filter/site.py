@@ -1,20 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: Filament MLflow maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the roles and site.yml share: the cross-tier check, the unit validator, MinIO's volumes,
-the database server's writable paths, a role's OS variables, the sandbox of every unit."""
+"""Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier check, the unit validator, MinIO's volumes,
+the database server's writable paths, a role's OS variables, the restart policy and the sandbox of
+every unit."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, os_vars, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
+from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
 
 
 def tier_problems(host, hostvars, groups):
     """Where the tiers of site.yml disagree, seen from host (a list of messages naming variable and host)."""
     return site_checks.tier_problems(host, hostvars, groups)
+
+
+def derived(host, name, hostvars, groups, default):
+    """The value of a role variable that the inventory's topology gives host (module_utils/topology.py);
+    default where host is not in that variable's tier (the role run on its own, outside site.yml's groups)."""
+    try:
+        found = topology.derive(host, hostvars, groups)
+    except topology.UnknownAddress as exc:
+        raise AnsibleFilterError('%s (needed for %s)' % (exc, name))
+    return found.get(name, default)
 
 
 def unit_verify_command(unit, dropin=False):
@@ -48,6 +61,14 @@ def os_vars_files(role_path, facts):
     return os_vars.existing(role_path, facts)
 
 
+def systemd_restart(section):
+    """The restart policy every unit of the collection has, for its [Unit] or [Service] section."""
+    try:
+        return restart_policy.lines(section)
+    except restart_policy.InvalidSection as exc:
+        raise AnsibleFilterError('systemd_restart: %s' % exc)
+
+
 def systemd_sandbox(writable, capabilities=(), ambient=True, address_families=sandbox.DEFAULT_FAMILIES, relax=()):
     """The sandbox lines of a unit's [Service] section for a service that writes the paths in writable."""
     try:
@@ -63,6 +84,8 @@ class FilterModule:
             'minio_volume_problems': minio_volume_problems,
             'mysql_override_paths': mysql_override_paths,
             'os_vars_files': os_vars_files,
+            'derived': derived,
+            'systemd_restart': systemd_restart,
             'systemd_sandbox': systemd_sandbox,
             'tier_problems': tier_problems,
             'unit_verify_command': unit_verify_command,

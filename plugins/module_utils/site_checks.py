@@ -163,7 +163,7 @@ def _database_problems(site, host, server):
     password, wanted = site.var(host, 'server_db_password'), site.var(target, 'mysql_password')
     if password is not None and wanted is not None and str(password) != str(wanted):
         problems.append('%s: server_db_password is not the mysql_password of %s.' % (host, where))
-    if target != host and is_loopback(mysql.get('bind_address', '')):
+    if target != host and all(is_loopback(part) for part in str(mysql.get('bind_address', '')).split(',')):
         problems.append(
             '%s: the MLflow server reaches the database at server_db_host %s, but mysql_bind_address on %s '
             'is %s (loopback only).' % (host, db_host, target, mysql.get('bind_address')))

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: Filament MLflow maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The wiring of a site, worked out from its inventory (used by the filament.mlflow.derived filter).
+
+The hosts in the four groups of site.yml are the whole topology. Each host is reached by the
+others at one address, ``filament_address`` (by default the address of its default route, from
+its facts). From that follow the values each role would otherwise need by hand: where the
+server finds its database and bucket store, which upstreams the proxy balances, which hosts the
+database account may connect from, and the address each service listens on (loopback where
+only its own host uses it; that address and loopback where others do). A value set in the
+inventory wins over the derived one: the roles' defaults read these, nothing else does.
+
+On a single host everything is on loopback, exactly as the roles' fixed defaults were.
+"""
+
+from __future__ import annotations
+
+DB, STORAGE, SERVER, PROXY = 'mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy'
+LOOPBACK = '127.0.0.1'
+
+
+class UnknownAddress(ValueError):
+    """A host whose address the others need is not known."""
+
+
+def _members(groups, group):
+    return list(groups.get(group) or [])
+
+
+def address(host, hostvars):
+    """The address other hosts reach host at: filament_address, else its default route's address."""
+    found = hostvars.get(host, {})
+    given = found.get('filament_address')
+    if given:
+        return str(given)
+    facts = found.get('ansible_facts') or {}
+    route = facts.get('default_ipv4') or found.get('ansible_default_ipv4') or {}
+    if route.get('address'):
+        return str(route['address'])
+    raise UnknownAddress(
+        'the address of %s is not known: set filament_address for it, or let site.yml gather its facts '
+        '(it has no default route in them, or was left out with --limit)' % host)
+
+
+def db_primary(groups):
+    """The host of mlflow_db that takes writes: the first."""
+    members = _members(groups, DB)
+    return members[0] if members else None
+
+
+def _remote(host, clients):
+    """Whether any of clients is another host than host."""
+    return any(client != host for client in clients)
+
+
+def _value(hostvars, host, name, default):
+    """A variable of a host as its inventory sets it, else default (a role default, or the derived value)."""
+    value = hostvars.get(host, {}).get(name)
+    return default if value is None or value == '' else value
+
+
+# The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
+# roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
+ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000}  # minio_port: of minio_address
+
+
+def mysql_bind_address(host, groups, hostvars):
+    """Loopback; and the host's address too where servers or replicas on other hosts connect."""
+    clients = _members(groups, SERVER) + _members(groups, DB)
+    return '%s,%s' % (LOOPBACK, address(host, hostvars)) if _remote(host, clients) else LOOPBACK
+
+
+def mysql_user_hosts(host, groups, hostvars):
+    """The hosts the MLflow database account may connect from: the server hosts, by address."""
+    servers = _members(groups, SERVER)
+    hosts = ['localhost', LOOPBACK] if not servers or host in servers else []
+    return hosts + [address(server, hostvars) for server in servers if server != host]
+
+
+def minio_host(host, groups, hostvars):
+    """The one address MinIO binds: loopback when only its own host uses it, else the host's address."""
+    clients = _members(groups, SERVER) + _members(groups, STORAGE)
+    return address(host, hostvars) if _remote(host, clients) else LOOPBACK
+
+
+def minio_address(host, groups, hostvars):
+    """MinIO's host:port on host (minio_address), on the role's default port."""
+    return '%s:%s' % (minio_host(host, groups, hostvars), ROLE_DEFAULTS['minio_port'])
+
+
+def server_host(host, groups, hostvars):
+    """The one address the MLflow server binds: loopback when only a proxy on its host uses it."""
+    return address(host, hostvars) if _remote(host, _members(groups, PROXY)) else LOOPBACK
+
+
+ALL_ADDRESSES = ('', '0.0.0.0', '::', '[::]', '*')
+
+
+def _client_host(bound, source, target, hostvars):
+    """Where source reaches a service that target binds at bound (all addresses: its own one)."""
+    if bound in ALL_ADDRESSES:
+        return LOOPBACK if source == target else address(target, hostvars)
+    return bound
+
+
+def derive(host, hostvars, groups):
+    """Every derived value for host, by variable name (only those of the tiers host is in)."""
+    found = {}
+    if host in _members(groups, DB):
+        found['mysql_bind_address'] = mysql_bind_address(host, groups, hostvars)
+        found['mysql_user_hosts'] = mysql_user_hosts(host, groups, hostvars)
+    if host in _members(groups, STORAGE):
+        found['minio_address'] = minio_address(host, groups, hostvars)
+    if host in _members(groups, SERVER):
+        primary = db_primary(groups)
+        if primary is not None:
+            found['server_db_host'] = LOOPBACK if primary == host else address(primary, hostvars)
+            # As given: the roles' argument specs say what a wrong one is, naming the variable.
+            found['server_db_port'] = _value(hostvars, primary, 'mysql_port', ROLE_DEFAULTS['mysql_port'])
+        storage = _members(groups, STORAGE)
+        if storage:
+            node = host if host in storage else storage[0]
+            listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
+            bound, dummy, port = str(listen).rpartition(':')
+            bound = _client_host(bound, host, node, hostvars)
+            scheme = 'https' if hostvars.get(node, {}).get('minio_tls_cert_src') else 'http'
+            found['server_s3_endpoint_url'] = '%s://%s:%s' % (scheme, bound, port)
+        found['server_listen_address'] = server_host(host, groups, hostvars)
+    if host in _members(groups, PROXY):
+        found['caddy_upstreams'] = [
+            '%s:%s' % (_client_host(_value(hostvars, server, 'server_listen_address', server_host(server, groups, hostvars)),
+                                    host, server, hostvars),
+                       _value(hostvars, server, 'server_port', ROLE_DEFAULTS['server_port']))
+            for server in _members(groups, SERVER)]
+    return found

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.filament.mlflow.plugins.module_utils import topology as logic
+
+ROLES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles')
+ALL = ['mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy']
+
+
+def facts(ip):
+    return {'ansible_facts': {'default_ipv4': {'address': ip}}}
+
+
+def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
+    groups = {group: ['lab'] for group in ALL}
+    assert logic.derive('lab', {'lab': {}}, groups) == {
+        'mysql_bind_address': '127.0.0.1',
+        'mysql_user_hosts': ['localhost', '127.0.0.1'],
+        'minio_address': '127.0.0.1:9000',
+        'server_db_host': '127.0.0.1',
+        'server_db_port': 3306,
+        'server_s3_endpoint_url': 'http://127.0.0.1:9000',
+        'server_listen_address': '127.0.0.1',
+        'caddy_upstreams': ['127.0.0.1:5000'],
+    }
+
+
+def cluster():
+    """Four hosts: MinIO on all; servers on 1 and 2; the database primary on 1, a replica on 2; Caddy on 3."""
+    hostvars = {'h%d' % n: facts('10.0.0.%d' % n) for n in range(1, 5)}
+    groups = {'mlflow_db': ['h1', 'h2'], 'mlflow_storage': ['h1', 'h2', 'h3', 'h4'],
+              'mlflow_server': ['h1', 'h2'], 'mlflow_proxy': ['h3']}
+    return hostvars, groups
+
+
+def test_several_hosts_reach_each_other_at_their_addresses_and_their_own_services_on_loopback():
+    hostvars, groups = cluster()
+    h1, h2, h3, h4 = (logic.derive(h, hostvars, groups) for h in ('h1', 'h2', 'h3', 'h4'))
+    # The database listens on loopback and its address; the account is for the server hosts.
+    assert h1['mysql_bind_address'] == '127.0.0.1,10.0.0.1'
+    assert h1['mysql_user_hosts'] == ['localhost', '127.0.0.1', '10.0.0.2']
+    # Servers write to the primary; each uses the MinIO node on its own host, at the address it binds.
+    assert (h1['server_db_host'], h2['server_db_host']) == ('127.0.0.1', '10.0.0.1')
+    assert h1['minio_address'] == '10.0.0.1:9000' and h4['minio_address'] == '10.0.0.4:9000'
+    assert (h1['server_s3_endpoint_url'], h2['server_s3_endpoint_url']) == ('http://10.0.0.1:9000', 'http://10.0.0.2:9000')
+    # The proxy is elsewhere: the servers listen on their addresses, and it balances both.
+    assert h1['server_listen_address'] == '10.0.0.1'
+    assert h3['caddy_upstreams'] == ['10.0.0.1:5000', '10.0.0.2:5000']
+    assert 'server_db_host' not in h3 and 'caddy_upstreams' not in h1
+
+
+def test_what_the_inventory_sets_wins_and_is_followed_by_the_other_hosts():
+    hostvars, groups = cluster()
+    hostvars['h1'].update(filament_address='192.168.5.1', mysql_port=3307, server_port=5001)
+    hostvars['h2'].update(server_listen_address='0.0.0.0')
+    hostvars['h2']['minio_tls_cert_src'] = '/etc/pki/minio.crt'
+    assert logic.derive('h2', hostvars, groups)['server_db_host'] == '192.168.5.1'
+    assert logic.derive('h2', hostvars, groups)['server_db_port'] == 3307
+    # A value that is wrong is passed on as it is, for the argument specs to name.
+    hostvars['h1']['mysql_port'] = 'three'
+    assert logic.derive('h1', hostvars, groups)['server_db_port'] == 'three'
+    assert logic.derive('h2', hostvars, groups)['server_s3_endpoint_url'] == 'https://10.0.0.2:9000'
+    # A server on all addresses is reached at its host's address.
+    assert logic.derive('h3', hostvars, groups)['caddy_upstreams'] == ['192.168.5.1:5001', '10.0.0.2:5000']
+
+
+def test_a_host_whose_address_is_needed_but_unknown_is_named():
+    hostvars, groups = cluster()
+    del hostvars['h2']['ansible_facts']
+    with pytest.raises(logic.UnknownAddress, match='the address of h2 is not known: set filament_address'):
+        logic.derive('h3', hostvars, groups)
+    # A host that nobody else needs to reach needs no address.
+    assert logic.derive('lab', {}, {group: ['lab'] for group in ALL})['server_db_host'] == '127.0.0.1'
+
+
+def test_the_defaults_read_across_hosts_are_the_roles_own():
+    def default(role, name):
+        with open(os.path.join(ROLES, role, 'defaults', 'main.yml'), encoding='utf-8') as handle:
+            return yaml.safe_load(handle)[name]
+
+    assert logic.ROLE_DEFAULTS['mysql_port'] == default('mysql', 'mysql_port')
+    assert logic.ROLE_DEFAULTS['server_port'] == default('server', 'server_port')
+    with open(os.path.join(ROLES, 'minio', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
+        minio_address = yaml.safe_load(handle)['argument_specs']['main']['options']['minio_address']['default']
+    assert str(logic.ROLE_DEFAULTS['minio_port']) == minio_address.rpartition(':')[2]
