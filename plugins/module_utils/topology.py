@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The wiring of a site, worked out from its inventory (used by the filament.mlflow.derived filter).
 
-The hosts in the four groups of site.yml are the whole topology. Each host is reached by the
+The hosts in the four groups of site.yml are the whole topology (of each filament_site, where
+one inventory holds several independent stacks). Each host is reached by the
 others at one address, ``filament_address`` (by default the address of its default route, from
 its facts). From that follow the values each role would otherwise need by hand: where the
 server finds its database and bucket store, which upstreams the proxy balances, which hosts the
@@ -26,6 +27,17 @@ class UnknownAddress(ValueError):
 
 def _members(groups, group):
     return list(groups.get(group) or [])
+
+
+def site_groups(host, hostvars, groups):
+    """The four groups as host's site sees them: the members with host's filament_site.
+
+    One inventory may hold several independent stacks (staging and production, or test hosts that
+    each run a whole stack): each names its own filament_site, and the wiring stays within it."""
+    site = str(hostvars.get(host, {}).get('filament_site') or '')
+    return {group: [member for member in _members(groups, group)
+                    if str(hostvars.get(member, {}).get('filament_site') or '') == site]
+            for group in (DB, STORAGE, SERVER, PROXY)}
 
 
 def address(host, hostvars):
@@ -106,6 +118,7 @@ def _client_host(bound, source, target, hostvars):
 
 def derive(host, hostvars, groups):
     """Every derived value for host, by variable name (only those of the tiers host is in)."""
+    groups = site_groups(host, hostvars, groups)
     found = {}
     if host in _members(groups, DB):
         found['mysql_bind_address'] = mysql_bind_address(host, groups, hostvars)

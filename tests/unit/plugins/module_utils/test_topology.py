@@ -88,3 +88,15 @@ def test_the_defaults_read_across_hosts_are_the_roles_own():
     with open(os.path.join(ROLES, 'minio', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
         minio_address = yaml.safe_load(handle)['argument_specs']['main']['options']['minio_address']['default']
     assert str(logic.ROLE_DEFAULTS['minio_port']) == minio_address.rpartition(':')[2]
+
+
+def test_stacks_of_different_sites_in_one_inventory_are_wired_apart():
+    groups = {group: ['a', 'b'] for group in ALL}
+    hostvars = {'a': dict(facts('10.0.0.1'), filament_site='staging'), 'b': dict(facts('10.0.0.2'), filament_site='production')}
+    for host in ('a', 'b'):
+        found = logic.derive(host, hostvars, groups)
+        assert found['server_db_host'] == '127.0.0.1' and found['caddy_upstreams'] == ['127.0.0.1:5000']
+        assert found['mysql_user_hosts'] == ['localhost', '127.0.0.1'] and found['mysql_bind_address'] == '127.0.0.1'
+    # Without sites they are one stack of two hosts.
+    del hostvars['a']['filament_site'], hostvars['b']['filament_site']
+    assert logic.derive('b', hostvars, groups)['server_db_host'] == '10.0.0.1'
