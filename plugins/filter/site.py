@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: Filament MLflow maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier check, the unit validator, MinIO's volumes,
-the database server's writable paths, a role's OS variables, the restart policy and the sandbox of
-every unit."""
+"""Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier
+check, the unit validator, MinIO's volumes, the database server's writable paths, a role's OS
+variables, the restart policy and the sandbox of every unit."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ def derived(host, name, hostvars, groups, default):
     """The value of a role variable that the inventory's topology gives host (module_utils/topology.py);
     default where host is not in that variable's tier (the role run on its own, outside site.yml's groups)."""
     try:
-        found = topology.derive(host, hostvars, groups)
+        return topology.value(host, name, hostvars, groups, default)
     except topology.UnknownAddress as exc:
         raise AnsibleFilterError('%s (needed for %s)' % (exc, name))
-    return found.get(name, default)
 
 
 def unit_verify_command(unit, dropin=False):

@@ -116,34 +116,65 @@ def _client_host(bound, source, target, hostvars):
     return bound
 
 
-def derive(host, hostvars, groups):
-    """Every derived value for host, by variable name (only those of the tiers host is in)."""
+def _db(host, groups, hostvars):
+    return {'mysql_bind_address': lambda: mysql_bind_address(host, groups, hostvars),
+            'mysql_user_hosts': lambda: mysql_user_hosts(host, groups, hostvars)}
+
+
+def _storage(host, groups, hostvars):
+    return {'minio_address': lambda: minio_address(host, groups, hostvars)}
+
+
+def _s3_endpoint_url(host, groups, hostvars):
+    """The MinIO node on host where there is one, else the first of the pool, as the server reaches it."""
+    storage = _members(groups, STORAGE)
+    node = host if host in storage else storage[0]
+    listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
+    bound, dummy, port = str(listen).rpartition(':')
+    scheme = 'https' if hostvars.get(node, {}).get('minio_tls_cert_src') else 'http'
+    return '%s://%s:%s' % (scheme, _client_host(bound, host, node, hostvars), port)
+
+
+def _server(host, groups, hostvars):
+    found = {'server_listen_address': lambda: server_host(host, groups, hostvars)}
+    primary = db_primary(groups)
+    if primary is not None:
+        found['server_db_host'] = lambda: LOOPBACK if primary == host else address(primary, hostvars)
+        # As given: the roles' argument specs say what a wrong one is, naming the variable.
+        found['server_db_port'] = lambda: _value(hostvars, primary, 'mysql_port', ROLE_DEFAULTS['mysql_port'])
+    if _members(groups, STORAGE):
+        found['server_s3_endpoint_url'] = lambda: _s3_endpoint_url(host, groups, hostvars)
+    return found
+
+
+def _proxy(host, groups, hostvars):
+    return {'caddy_upstreams': lambda: [
+        '%s:%s' % (_client_host(_value(hostvars, server, 'server_listen_address', server_host(server, groups, hostvars)),
+                                host, server, hostvars),
+                   _value(hostvars, server, 'server_port', ROLE_DEFAULTS['server_port']))
+        for server in _members(groups, SERVER)]}
+
+
+TIERS = ((DB, _db), (STORAGE, _storage), (SERVER, _server), (PROXY, _proxy))
+
+
+def _derivations(host, hostvars, groups):
+    """For each variable derived for host (those of the tiers it is in), how to work it out."""
     groups = site_groups(host, hostvars, groups)
     found = {}
-    if host in _members(groups, DB):
-        found['mysql_bind_address'] = mysql_bind_address(host, groups, hostvars)
-        found['mysql_user_hosts'] = mysql_user_hosts(host, groups, hostvars)
-    if host in _members(groups, STORAGE):
-        found['minio_address'] = minio_address(host, groups, hostvars)
-    if host in _members(groups, SERVER):
-        primary = db_primary(groups)
-        if primary is not None:
-            found['server_db_host'] = LOOPBACK if primary == host else address(primary, hostvars)
-            # As given: the roles' argument specs say what a wrong one is, naming the variable.
-            found['server_db_port'] = _value(hostvars, primary, 'mysql_port', ROLE_DEFAULTS['mysql_port'])
-        storage = _members(groups, STORAGE)
-        if storage:
-            node = host if host in storage else storage[0]
-            listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
-            bound, dummy, port = str(listen).rpartition(':')
-            bound = _client_host(bound, host, node, hostvars)
-            scheme = 'https' if hostvars.get(node, {}).get('minio_tls_cert_src') else 'http'
-            found['server_s3_endpoint_url'] = '%s://%s:%s' % (scheme, bound, port)
-        found['server_listen_address'] = server_host(host, groups, hostvars)
-    if host in _members(groups, PROXY):
-        found['caddy_upstreams'] = [
-            '%s:%s' % (_client_host(_value(hostvars, server, 'server_listen_address', server_host(server, groups, hostvars)),
-                                    host, server, hostvars),
-                       _value(hostvars, server, 'server_port', ROLE_DEFAULTS['server_port']))
-            for server in _members(groups, SERVER)]
+    for group, tier in TIERS:
+        if host in _members(groups, group):
+            found.update(tier(host, groups, hostvars))
     return found
+
+
+def value(host, name, hostvars, groups, default):
+    """The derived value of one variable for host; default where host is not in its tier. Only what
+    that variable needs is worked out, so an address it does not need cannot stop it."""
+    how = _derivations(host, hostvars, groups).get(name)
+    return how() if how else default
+
+
+def derive(host, hostvars, groups):
+    """Every derived value for host, by variable name (only those of the tiers host is in)."""
+    return {name: how() for name, how in _derivations(host, hostvars, groups).items()}

@@ -74,6 +74,12 @@ def test_a_host_whose_address_is_needed_but_unknown_is_named():
     del hostvars['h2']['ansible_facts']
     with pytest.raises(logic.UnknownAddress, match='the address of h2 is not known: set filament_address'):
         logic.derive('h3', hostvars, groups)
+    # Only what a variable needs is worked out: h2's account hosts are the servers' addresses, its
+    # own is needed only for what it listens on.
+    assert logic.value('h2', 'mysql_user_hosts', hostvars, groups, None) == ['localhost', '127.0.0.1', '10.0.0.1']
+    with pytest.raises(logic.UnknownAddress, match='the address of h2'):
+        logic.value('h2', 'mysql_bind_address', hostvars, groups, None)
+    assert logic.value('h4', 'caddy_upstreams', hostvars, groups, ['default']) == ['default']
     # A host that nobody else needs to reach needs no address.
     assert logic.derive('lab', {}, {group: ['lab'] for group in ALL})['server_db_host'] == '127.0.0.1'
 
