@@ -5,7 +5,8 @@
 #   harness.sh engine     use the running Docker engine, or install docker.io and start dockerd
 #   harness.sh image      build the systemd host image (debootstraps debian:bookworm if absent)
 #   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy (cached)
-#   harness.sh all        all three
+#   harness.sh tools      the SSH client the cluster scenario logs in with
+#   harness.sh all        all four
 #   harness.sh env        print the variables the tests read (FILAMENT_* paths)
 #   harness.sh host-up NAME [docker run args]   start (or restart) a systemd host container
 #   harness.sh host-down NAME                   remove it
@@ -43,6 +44,13 @@ engine() {
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   fi
   docker info >/dev/null 2>&1 || { log "dockerd did not come up: see /var/log/dockerd.log"; exit 1; }
+}
+
+tools() {
+  command -v ssh >/dev/null 2>&1 && command -v ssh-keyscan >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || { log "the cluster scenario needs an SSH client (apt-get install openssh-client)"; exit 1; }
+  log "installing Debian's openssh-client"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null
 }
 
 base_image() {
@@ -133,9 +141,10 @@ case "${1:-all}" in
   engine) engine ;;
   image) image ;;
   binaries) binaries ;;
-  all) engine; image; binaries ;;
+  tools) tools ;;
+  all) engine; tools; image; binaries ;;
   env) print_env ;;
   host-up) shift; host_up "$@" ;;
   host-down) host_down "$2" ;;
-  *) echo "usage: $0 {engine|image|binaries|all|env|host-up NAME|host-down NAME}" >&2; exit 2 ;;
+  *) echo "usage: $0 {engine|image|binaries|tools|all|env|host-up NAME|host-down NAME}" >&2; exit 2 ;;
 esac

@@ -29,6 +29,11 @@ def derived(host, name, hostvars, groups, default):
         raise AnsibleFilterError('%s (needed for %s)' % (exc, name))
 
 
+def site_members(members, host, hostvars):
+    """The hosts of a group (members) that are in host's filament_site: the stack host belongs to."""
+    return topology.same_site(list(members), host, hostvars)
+
+
 def unit_verify_command(unit, dropin=False):
     """The validate: command for a systemd unit file (or, with dropin=true, a drop-in of unit)."""
     try:
@@ -43,6 +48,16 @@ def minio_volume_paths(volumes):
         return minio_volumes.local_paths(volumes)
     except minio_volumes.InvalidVolume as exc:
         raise AnsibleFilterError('minio_volumes: %s' % exc)
+
+
+def minio_layout_change(current, wanted):
+    """Why MinIO, running a formatted pool on the MINIO_VOLUMES value current, could not start on wanted; ''."""
+    return minio_volumes.layout_change(minio_volumes.parse_env_value(current), wanted)
+
+
+def minio_env_volumes(value):
+    """The volumes of a MINIO_VOLUMES value as the role writes it into MinIO's environment file."""
+    return minio_volumes.parse_env_value(value)
 
 
 def minio_volume_problems(volumes):
@@ -79,11 +94,14 @@ def systemd_sandbox(writable, capabilities=(), ambient=True, address_families=sa
 class FilterModule:
     def filters(self):
         return {
+            'minio_env_volumes': minio_env_volumes,
+            'minio_layout_change': minio_layout_change,
             'minio_volume_paths': minio_volume_paths,
             'minio_volume_problems': minio_volume_problems,
             'mysql_override_paths': mysql_override_paths,
             'os_vars_files': os_vars_files,
             'derived': derived,
+            'site_members': site_members,
             'systemd_restart': systemd_restart,
             'systemd_sandbox': systemd_sandbox,
             'tier_problems': tier_problems,

@@ -204,8 +204,14 @@ def parse_systemctl_show(output):
 
 
 def unit_reasons(item, shown):
-    """Why a wanted unit differs: not loaded, not enabled, not active (shown: its systemctl show)."""
+    """Why a wanted unit differs: not loaded, not enabled, not active (shown: its systemctl show);
+    for one wanted masked: not masked, or still running."""
     name = item['name']
+    if item.get('masked'):
+        state = '%s/%s' % ((shown or {}).get('LoadState') or 'unknown', (shown or {}).get('ActiveState') or 'unknown')
+        if shown and shown.get('LoadState') == 'masked' and shown.get('ActiveState') in ('inactive', 'failed'):
+            return []
+        return ['unit %s is %s, wanted masked and stopped' % (name, state)]
     if not shown or shown.get('LoadState') != 'loaded':
         return ['unit %s is not loaded' % name]
     reasons = []

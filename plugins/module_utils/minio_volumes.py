@@ -65,3 +65,24 @@ def problems(volumes):
         except InvalidVolume as exc:
             found.append('%s: %s' % (volume, exc))
     return found
+
+
+def parse_env_value(text):
+    """The volumes of a MINIO_VOLUMES value as the role writes it ("a b", systemd's quoting)."""
+    value = str(text or '').strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].replace('\\"', '"').replace('\\\\', '\\')
+    return value.split()
+
+
+def layout_change(current, wanted):
+    """Why going from the volumes a formatted pool runs on (current) to wanted would break it, or ''.
+
+    MinIO cannot reshape a pool that holds data: the drives it was formed on stay its drives. What
+    it can do is take more pools: wanted may list current's pools first and new ones after them."""
+    current, wanted = [str(volume) for volume in current], [str(volume) for volume in wanted]
+    if not current or wanted == current or wanted[:len(current)] == current:
+        return ''
+    return ('the pool holds data on %s; MinIO cannot reshape a pool, so %s would leave it unable to start. '
+            'To grow it, keep the pool and add one: minio_volumes: %s'
+            % (' '.join(current), ' '.join(wanted), current + ['<the new pool>']))

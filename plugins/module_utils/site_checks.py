@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, topology
+
 # Accounts a MySQL/MariaDB server keeps for itself or its administrator. The MLflow user must be
 # none of them: the mysql role would turn it into a password account and lock the admin out.
 RESERVED_MYSQL_ACCOUNTS = frozenset((
@@ -205,6 +207,34 @@ def _storage_problems(site, host, server):
     return problems
 
 
+def _pool_problems(site, host, minio):
+    """A distributed MinIO pool: every node gives the same volumes and root credentials, and names itself."""
+    volumes = [str(volume) for volume in minio.get('volumes') or []]
+    if not any(split_url(volume)[0] in ('http', 'https') for volume in volumes):
+        return []
+    problems = []
+    for other in site.hosts('mlflow_storage'):
+        theirs = site.checked(other, 'minio')
+        if other == host or not theirs:
+            continue
+        if [str(volume) for volume in theirs.get('volumes') or []] != volumes:
+            problems.append('%s: minio_volumes is %s, but %s has %s; every host of a MinIO pool must give '
+                            'the same.' % (host, volumes, other, theirs.get('volumes')))
+        for name in ('minio_root_user', 'minio_root_password'):
+            mine, wanted = site.var(host, name), site.var(other, name)
+            if mine is not None and wanted is not None and str(mine) != str(wanted):
+                problems.append('%s: %s is not the one of %s; the hosts of a MinIO pool share their root '
+                                'credentials.' % (host, name, other))
+    try:
+        named = {split_url(endpoint)[1].lower() for volume in volumes for endpoint in minio_volumes.expand(volume)}
+    except minio_volumes.InvalidVolume:
+        return problems  # the role's own check names it
+    if not named & site.addresses(host):
+        problems.append('%s: minio_volumes (%s) names no drive of this host; it must be one of the pool at '
+                        'an address of its own.' % (host, ' '.join(volumes)))
+    return problems
+
+
 def _proxy_problems(site, host, caddy):
     problems = []
     for upstream in caddy.get('upstreams') or []:
@@ -229,8 +259,16 @@ def _proxy_problems(site, host, caddy):
 
 def tier_problems(host, hostvars, groups):
     """What disagrees between the tiers, as seen from host: a list of messages, [] when all agree."""
-    site = Site(hostvars, groups)
+    site = Site(hostvars, topology.site_groups(host, hostvars, groups))
     problems = port_clashes(host, _listeners(site, host))
+    if host in site.hosts('mlflow_db') and len(site.hosts('mlflow_db')) > 1:
+        # Until the mysql role sets up MariaDB's replication, more hosts would be separate databases.
+        problems.append('%s: mlflow_db has %d hosts (%s); the database tier runs on one host: keep the others '
+                        'out of mlflow_db.' % (host, len(site.hosts('mlflow_db')), ', '.join(site.hosts('mlflow_db'))))
+    if host in site.hosts('mlflow_storage'):
+        minio = site.checked(host, 'minio')
+        if minio:
+            problems.extend(_pool_problems(site, host, minio))
     if host in site.hosts('mlflow_server'):
         server = site.checked(host, 'server')
         if server:

@@ -17,6 +17,8 @@ On a single host everything is on loopback, exactly as the roles' fixed defaults
 
 from __future__ import annotations
 
+import os.path
+
 DB, STORAGE, SERVER, PROXY = 'mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy'
 LOOPBACK = '127.0.0.1'
 
@@ -34,10 +36,13 @@ def site_groups(host, hostvars, groups):
 
     One inventory may hold several independent stacks (staging and production, or test hosts that
     each run a whole stack): each names its own filament_site, and the wiring stays within it."""
+    return {group: same_site(_members(groups, group), host, hostvars) for group in (DB, STORAGE, SERVER, PROXY)}
+
+
+def same_site(members, host, hostvars):
+    """The hosts of members that have host's filament_site."""
     site = str(hostvars.get(host, {}).get('filament_site') or '')
-    return {group: [member for member in _members(groups, group)
-                    if str(hostvars.get(member, {}).get('filament_site') or '') == site]
-            for group in (DB, STORAGE, SERVER, PROXY)}
+    return [member for member in members if str(hostvars.get(member, {}).get('filament_site') or '') == site]
 
 
 def address(host, hostvars):
@@ -56,9 +61,33 @@ def address(host, hostvars):
 
 
 def db_primary(groups):
-    """The host of mlflow_db that takes writes: the first."""
+    """The host of mlflow_db that takes writes: the first (site.yml's checks allow one)."""
     members = _members(groups, DB)
     return members[0] if members else None
+
+
+def compress(values):
+    """values written in MinIO's ellipsis notation as one string, or None where they cannot be.
+
+    They must differ only in one decimal field that counts up by one from the first to the last
+    (10.0.0.11 ... 10.0.0.14 -> 10.0.0.{11...14}; data01, data02 -> data{01...02})."""
+    if len(values) < 2:
+        return values[0] if values else None
+    head = os.path.commonprefix(values)
+    head = head.rstrip('0123456789')
+    rests = [value[len(head):] for value in values]
+    tail = os.path.commonprefix([rest[::-1] for rest in rests])[::-1]
+    tail = tail.lstrip('0123456789')
+    fields = [rest[:len(rest) - len(tail)] for rest in rests]
+    if not all(field.isdigit() for field in fields):
+        return None
+    numbers = [int(field) for field in fields]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    widths = {len(field) for field in fields}
+    if any(field.startswith('0') and len(field) > 1 for field in fields) and len(widths) > 1:
+        return None
+    return '%s{%s...%s}%s' % (head, fields[0], fields[-1], tail)
 
 
 def _remote(host, clients):
@@ -74,7 +103,8 @@ def _value(hostvars, host, name, default):
 
 # The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
 # roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
-ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000}  # minio_port: of minio_address
+ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000,  # minio_port: of minio_address
+                 'minio_drives': ['/var/lib/minio/data']}
 
 
 def mysql_bind_address(host, groups, hostvars):
@@ -101,6 +131,33 @@ def minio_address(host, groups, hostvars):
     return '%s:%s' % (minio_host(host, groups, hostvars), ROLE_DEFAULTS['minio_port'])
 
 
+def _minio_node_url(node, groups, hostvars):
+    """How the other nodes of the pool reach node's MinIO: scheme, address and port."""
+    listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
+    bound, dummy, port = str(listen).rpartition(':')
+    scheme = 'https' if hostvars.get(node, {}).get('minio_tls_cert_src') else 'http'
+    # Other hosts cannot use a node's loopback: the pool names it by its address then (and site.yml's
+    # checks say that such a node cannot join).
+    reach = address(node, hostvars) if bound in ALL_ADDRESSES or bound.startswith('127.') else bound
+    return scheme, reach, port
+
+
+def minio_volumes(host, groups, hostvars):
+    """minio_volumes: this host's drives (minio_drives) where it is the only node; else every node of
+    mlflow_storage with the drives, as one erasure-coded pool in MinIO's {a...b} notation where the
+    addresses and drives count up, as an explicit list of endpoints (one pool as well) where not."""
+    nodes = _members(groups, STORAGE)
+    if len(nodes) < 2:
+        return None  # the role's own minio_drives
+    drives = [str(drive) for drive in _value(hostvars, host, 'minio_drives', ROLE_DEFAULTS['minio_drives'])]
+    urls = [_minio_node_url(node, groups, hostvars) for node in nodes]
+    schemes, ports = {url[0] for url in urls}, {url[2] for url in urls}
+    hosts, paths = compress([url[1] for url in urls]), compress(drives)
+    if len(schemes) == 1 and len(ports) == 1 and hosts and paths:
+        return ['%s://%s:%s%s' % (urls[0][0], hosts, urls[0][2], paths)]
+    return ['%s://%s:%s%s' % (scheme, node_host, port, drive) for scheme, node_host, port in urls for drive in drives]
+
+
 def server_host(host, groups, hostvars):
     """The one address the MLflow server binds: loopback when only a proxy on its host uses it."""
     return address(host, hostvars) if _remote(host, _members(groups, PROXY)) else LOOPBACK
@@ -122,7 +179,8 @@ def _db(host, groups, hostvars):
 
 
 def _storage(host, groups, hostvars):
-    return {'minio_address': lambda: minio_address(host, groups, hostvars)}
+    return {'minio_address': lambda: minio_address(host, groups, hostvars),
+            'minio_volumes': lambda: minio_volumes(host, groups, hostvars)}
 
 
 def _s3_endpoint_url(host, groups, hostvars):
@@ -135,8 +193,15 @@ def _s3_endpoint_url(host, groups, hostvars):
     return '%s://%s:%s' % (scheme, _client_host(bound, host, node, hostvars), port)
 
 
+def server_job_host(groups):
+    """The one server host that runs MLflow's job runner when it is enabled: the first of mlflow_server."""
+    servers = _members(groups, SERVER)
+    return servers[0] if servers else None
+
+
 def _server(host, groups, hostvars):
     found = {'server_listen_address': lambda: server_host(host, groups, hostvars)}
+    found['server_job_host'] = lambda: server_job_host(groups)
     primary = db_primary(groups)
     if primary is not None:
         found['server_db_host'] = lambda: LOOPBACK if primary == host else address(primary, hostvars)
@@ -172,9 +237,11 @@ def value(host, name, hostvars, groups, default):
     """The derived value of one variable for host; default where host is not in its tier. Only what
     that variable needs is worked out, so an address it does not need cannot stop it."""
     how = _derivations(host, hostvars, groups).get(name)
-    return how() if how else default
+    found = how() if how else None
+    return default if found is None else found
 
 
 def derive(host, hostvars, groups):
-    """Every derived value for host, by variable name (only those of the tiers host is in)."""
+    """Every derived value for host, by variable name (only those of the tiers host is in; None where
+    the role's own default stands)."""
     return {name: how() for name, how in _derivations(host, hostvars, groups).items()}

@@ -191,6 +191,12 @@ options:
           - Whether the unit must be active (running).
         type: bool
         default: true
+      masked:
+        description:
+          - The unit must be masked and stopped instead (one a package ships that must not run);
+            O(units[].enabled) and O(units[].active) are not read then.
+        type: bool
+        default: false
 notes:
   - The module reads C(/etc/shadow) for O(users[].locked), so it needs root for that check (C(become)).
 seealso:
@@ -300,7 +306,7 @@ def main():
                 key=key, names=dict(type='list', elements='str', required=True))),
             units=dict(type='list', elements='dict', default=[], options=dict(
                 key=key, name=dict(type='str', required=True), enabled=dict(type='bool', default=True),
-                active=dict(type='bool', default=True))),
+                active=dict(type='bool', default=True), masked=dict(type='bool', default=False))),
         ),
         supports_check_mode=True,
     )

@@ -157,6 +157,17 @@ def test_units_are_read_from_systemctl_show():
     assert logic.unit_reasons(dict(name='x.service'), {}) == ['unit x.service is not loaded']
 
 
+def test_a_unit_wanted_masked_must_be_masked_and_stopped():
+    wanted = dict(name='mariadb.socket', masked=True)
+    assert logic.unit_reasons(wanted, {'LoadState': 'masked', 'ActiveState': 'inactive'}) == []
+    assert logic.unit_reasons(wanted, {'LoadState': 'loaded', 'ActiveState': 'active', 'UnitFileState': 'enabled'}) == [
+        'unit mariadb.socket is loaded/active, wanted masked and stopped']
+    # Masked, but still listening since the last boot: stopped too.
+    assert logic.unit_reasons(wanted, {'LoadState': 'masked', 'ActiveState': 'active'}) == [
+        'unit mariadb.socket is masked/active, wanted masked and stopped']
+    assert logic.unit_reasons(wanted, {}) == ['unit mariadb.socket is unknown/unknown, wanted masked and stopped']
+
+
 def test_collect_keeps_the_first_order_and_merges_shared_keys():
     drifted, reasons = logic.collect([('dirs', []), ('unit', ['a']), ('dirs', ['b']), ('unit', ['c']), ('env', [])])
     assert drifted == ['unit', 'dirs']

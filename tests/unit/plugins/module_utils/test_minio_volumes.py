@@ -39,3 +39,20 @@ def test_problems_name_the_volume(volume, message):
 
 def test_hosts_may_use_ranges_the_role_does_not_expand():
     assert logic.problems(['http://minio{a...d}.lab:9000/srv/data']) == []
+
+
+def test_the_env_value_the_role_writes_is_read_back():
+    assert logic.parse_env_value('"http://10.0.0.{1...4}:9000/d http://10.0.0.{5...8}:9000/d"') == [
+        'http://10.0.0.{1...4}:9000/d', 'http://10.0.0.{5...8}:9000/d']
+    assert logic.parse_env_value('') == []
+
+
+def test_a_formatted_pool_may_only_gain_pools():
+    pool = ['http://10.0.0.{1...4}:9000/d']
+    assert logic.layout_change([], pool) == ''
+    assert logic.layout_change(pool, pool) == ''
+    assert logic.layout_change(pool, pool + ['http://10.0.0.{5...8}:9000/d']) == ''
+    message = logic.layout_change(pool, ['http://10.0.0.{1...8}:9000/d'])
+    assert message.startswith('the pool holds data on http://10.0.0.{1...4}:9000/d; MinIO cannot reshape a pool')
+    assert "minio_volumes: ['http://10.0.0.{1...4}:9000/d', '<the new pool>']" in message
+    assert logic.layout_change(['/var/lib/minio/data'], pool) != ''

@@ -119,3 +119,34 @@ def test_own_accounts(name):
 ])
 def test_split_host_port(value, expected):
     assert site_checks.split_host_port(value) == expected
+
+
+def test_the_hosts_of_a_minio_pool_give_the_same_volumes_and_credentials_and_each_is_in_it():
+    pool = ['http://10.0.0.{1...3}:9000/srv/minio']
+    hostvars = {}
+    for n in (1, 2, 3):
+        hostvars['s%d' % n] = {
+            'ansible_facts': {'default_ipv4': {'address': '10.0.0.%d' % n}},
+            'minio_root_user': 'admin', 'minio_root_password': 'secret-1',
+            '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '10.0.0.%d:9000' % n,
+                                'tls': False, 'volumes': pool}}
+    groups = {'mlflow_storage': ['s1', 's2', 's3']}
+    assert site_checks.tier_problems('s1', hostvars, groups) == []
+    hostvars['s2']['__minio_checked']['volumes'] = ['http://10.0.0.{1...2}:9000/srv/minio']
+    hostvars['s3']['minio_root_password'] = 'secret-2'
+    assert site_checks.tier_problems('s1', hostvars, groups) == [
+        "s1: minio_volumes is ['http://10.0.0.{1...3}:9000/srv/minio'], but s2 has "
+        "['http://10.0.0.{1...2}:9000/srv/minio']; every host of a MinIO pool must give the same.",
+        's1: minio_root_password is not the one of s3; the hosts of a MinIO pool share their root credentials.']
+    hostvars['s3']['__minio_checked']['volumes'] = ['http://10.0.0.{1...2}:9000/srv/minio']
+    assert site_checks.tier_problems('s3', hostvars, groups)[-1] == (
+        's3: minio_volumes (http://10.0.0.{1...2}:9000/srv/minio) names no drive of this host; '
+        'it must be one of the pool at an address of its own.')
+
+
+def test_the_database_tier_is_one_host():
+    hostvars = {'a': {}, 'b': {}}
+    assert site_checks.tier_problems('a', hostvars, {'mlflow_db': ['a', 'b']}) == [
+        'a: mlflow_db has 2 hosts (a, b); the database tier runs on one host: keep the others out of mlflow_db.']
+    hostvars['b']['filament_site'] = 'other'
+    assert site_checks.tier_problems('a', hostvars, {'mlflow_db': ['a', 'b']}) == []

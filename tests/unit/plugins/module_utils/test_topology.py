@@ -27,6 +27,9 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         'server_s3_endpoint_url': 'http://127.0.0.1:9000',
         'server_listen_address': '127.0.0.1',
         'caddy_upstreams': ['127.0.0.1:5000'],
+        # The role's own minio_drives; the job runner, if enabled, on the one server.
+        'minio_volumes': None,
+        'server_job_host': 'lab',
     }
 
 
@@ -52,6 +55,9 @@ def test_several_hosts_reach_each_other_at_their_addresses_and_their_own_service
     assert h1['server_listen_address'] == '10.0.0.1'
     assert h3['caddy_upstreams'] == ['10.0.0.1:5000', '10.0.0.2:5000']
     assert 'server_db_host' not in h3 and 'caddy_upstreams' not in h1
+    # The storage hosts are one pool, in MinIO's notation, the same on each; MLflow's job runner on one server.
+    assert {h['minio_volumes'][0] for h in (h1, h2, h3, h4)} == {'http://10.0.0.{1...4}:9000/var/lib/minio/data'}
+    assert h1['server_job_host'] == h2['server_job_host'] == 'h1'
 
 
 def test_what_the_inventory_sets_wins_and_is_followed_by_the_other_hosts():
@@ -91,6 +97,7 @@ def test_the_defaults_read_across_hosts_are_the_roles_own():
 
     assert logic.ROLE_DEFAULTS['mysql_port'] == default('mysql', 'mysql_port')
     assert logic.ROLE_DEFAULTS['server_port'] == default('server', 'server_port')
+    assert logic.ROLE_DEFAULTS['minio_drives'] == default('minio', 'minio_drives')
     with open(os.path.join(ROLES, 'minio', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
         minio_address = yaml.safe_load(handle)['argument_specs']['main']['options']['minio_address']['default']
     assert str(logic.ROLE_DEFAULTS['minio_port']) == minio_address.rpartition(':')[2]
@@ -106,3 +113,33 @@ def test_stacks_of_different_sites_in_one_inventory_are_wired_apart():
     # Without sites they are one stack of two hosts.
     del hostvars['a']['filament_site'], hostvars['b']['filament_site']
     assert logic.derive('b', hostvars, groups)['server_db_host'] == '10.0.0.1'
+
+
+def test_the_pool_is_written_in_minio_notation_where_it_counts_up_and_listed_where_not():
+    hostvars, groups = cluster()
+    hostvars['h1']['minio_drives'] = ['/srv/disk1', '/srv/disk2']
+    assert logic.value('h1', 'minio_volumes', hostvars, groups, None) == ['http://10.0.0.{1...4}:9000/srv/disk{1...2}']
+    # Addresses that do not count up: every endpoint listed, which MinIO also takes as one pool.
+    hostvars['h3']['filament_address'] = '10.0.9.9'
+    assert logic.value('h1', 'minio_volumes', hostvars, groups, None) == [
+        'http://10.0.0.%s:9000/srv/disk%d' % (host, disk) if host != '3' else 'http://10.0.9.9:9000/srv/disk%d' % disk
+        for host in '1234' for disk in (1, 2)]
+    # A node on all addresses is named by its address; one storage host keeps the role's drives.
+    hostvars['h3'].update(filament_address='10.0.0.3', minio_address=':9000')
+    assert logic.value('h2', 'minio_volumes', hostvars, groups, None) == ['http://10.0.0.{1...4}:9000/var/lib/minio/data']
+    groups['mlflow_storage'] = ['h1']
+    assert logic.value('h1', 'minio_volumes', hostvars, groups, ['/d']) == ['/d']
+
+
+@pytest.mark.parametrize('values, expected', [
+    (['10.0.0.11', '10.0.0.12', '10.0.0.13'], '10.0.0.{11...13}'),
+    (['node9.lab', 'node10.lab'], 'node{9...10}.lab'),
+    (['data01', 'data02'], 'data{01...02}'),
+    (['/srv/minio'], '/srv/minio'),
+    (['10.0.0.1', '10.0.0.3'], None),
+    (['a1', 'a10'], None),
+    (['db2', 'db1'], None),
+    (['x', 'y'], None),
+])
+def test_compress_writes_a_counting_field_as_a_range(values, expected):
+    assert logic.compress(values) == expected

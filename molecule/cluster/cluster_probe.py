@@ -1,0 +1,124 @@
+"""Test-only: what the users of a cluster see while its hosts fail and its playbook runs.
+
+Runs on the controller with the stock MLflow client, configured only by what a user would set:
+MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD,
+MLFLOW_TRACKING_SERVER_CERT_PATH.
+
+    cluster_probe.py load STOP_FILE      log a metric in a loop (the stock client, its default
+                                         retries) until STOP_FILE exists; then read the history back
+    cluster_probe.py artifact            log a run with a 5 MB artifact and read it back
+    cluster_probe.py fetch RUN NAME      read an artifact of a run (what a user reading it does)
+    cluster_probe.py converge ARGS...    run ansible-playbook ARGS, report the recap per host
+
+Each prints one JSON object as its last line.
+- load: calls, failed (calls that raised: what a training job would see), missing (acknowledged
+  steps not in the history afterwards), the longest call in seconds (how long a client waited
+  while a fault was absorbed) and the calls per second.
+- artifact: run_id and the artifact's path in the bucket.
+- converge: seconds, rc, and per host the PLAY RECAP counts (ok, changed, failed, unreachable).
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+def client():
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient()
+
+
+def experiment(mlflow_client, name):
+    found = mlflow_client.get_experiment_by_name(name)
+    return found.experiment_id if found else mlflow_client.create_experiment(name)
+
+
+def load(stop_file):
+    mlflow_client = client()
+    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-load")).info.run_id
+    acknowledged, failed, longest, errors = [], 0, 0.0, []
+    started = time.monotonic()
+    step = 0
+    while not os.path.exists(stop_file):
+        step += 1
+        begun = time.monotonic()
+        try:
+            mlflow_client.log_metric(run_id, "loss", 1.0 / step, step=step)
+            acknowledged.append(step)
+        except Exception as exc:  # what a training job would see
+            failed += 1
+            errors.append("step %d: %s" % (step, str(exc)[:300]))
+        longest = max(longest, time.monotonic() - begun)
+    elapsed = time.monotonic() - started
+    history = {metric.step for metric in mlflow_client.get_metric_history(run_id, "loss")}
+    missing = [number for number in acknowledged if number not in history]
+    print(json.dumps({
+        "run_id": run_id, "calls": step, "failed": failed, "errors": errors[:5],
+        "acknowledged": len(acknowledged), "missing": missing[:20], "missing_count": len(missing),
+        "longest_call_s": round(longest, 2), "calls_per_s": round(step / elapsed, 1) if elapsed else 0.0,
+        "seconds": round(elapsed, 1),
+    }))
+
+
+def artifact():
+    mlflow_client = client()
+    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-artifacts")).info.run_id
+    payload = os.urandom(5 * 1024 * 1024 + 7)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "blob-%s.bin" % uuid.uuid4().hex[:8])
+        with open(path, "wb") as handle:
+            handle.write(payload)
+        mlflow_client.log_artifact(run_id, path)
+        name = os.path.basename(path)
+        fetched = mlflow_client.download_artifacts(run_id, name, os.path.join(tmp, "back"))
+        with open(fetched, "rb") as handle:
+            if hashlib.sha256(handle.read()).digest() != hashlib.sha256(payload).digest():
+                sys.exit("the artifact came back different")
+    print(json.dumps({"run_id": run_id, "name": name}))
+
+
+def fetch(run_id, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = client().download_artifacts(run_id, name, tmp)
+        print(json.dumps({"run_id": run_id, "name": name, "bytes": os.path.getsize(path)}))
+
+
+def converge(args):
+    started = time.monotonic()
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env=env)
+    hosts = {match[0]: {"ok": int(match[1]), "changed": int(match[2]), "unreachable": int(match[3]),
+                        "failed": int(match[4])} for match in RECAP.findall(done.stdout)}
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-6000:] + done.stderr[-2000:])
+    print(json.dumps({"rc": done.returncode, "seconds": round(time.monotonic() - started, 1), "hosts": hosts}))
+
+
+def main():
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        if not os.environ.get(name) and sys.argv[1:2] != ["converge"]:
+            sys.exit("%s is not set" % name)
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "load" and len(sys.argv) == 3:
+        load(sys.argv[2])
+    elif command == "artifact":
+        artifact()
+    elif command == "fetch" and len(sys.argv) == 4:
+        fetch(sys.argv[2], sys.argv[3])
+    elif command == "converge" and len(sys.argv) > 2:
+        converge(sys.argv[2:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
