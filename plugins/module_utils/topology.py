@@ -60,10 +60,14 @@ def address(host, hostvars):
         '(it has no default route in them, or was left out with --limit)' % host)
 
 
+def _first(groups, group):
+    members = _members(groups, group)
+    return members[0] if members else None
+
+
 def db_primary(groups):
     """The host of mlflow_db that takes writes: the first (site.yml's checks allow one)."""
-    members = _members(groups, DB)
-    return members[0] if members else None
+    return _first(groups, DB)
 
 
 def compress(values):
@@ -195,8 +199,7 @@ def _s3_endpoint_url(host, groups, hostvars):
 
 def server_job_host(groups):
     """The one server host that runs MLflow's job runner when it is enabled: the first of mlflow_server."""
-    servers = _members(groups, SERVER)
-    return servers[0] if servers else None
+    return _first(groups, SERVER)
 
 
 def _server(host, groups, hostvars):
