@@ -9,13 +9,20 @@ MLFLOW_TRACKING_SERVER_CERT_PATH.
     cluster_probe.py artifact            log a run with a 5 MB artifact and read it back
     cluster_probe.py fetch RUN NAME      read an artifact of a run (what a user reading it does)
     cluster_probe.py converge ARGS...    run ansible-playbook ARGS, report the recap per host
+    cluster_probe.py throughput SECONDS CLIENTS   CLIENTS processes logging metrics for SECONDS
+    cluster_probe.py heal ENDPOINT BUCKET  heal the bucket through MinIO's admin API (what
+                                         `mc admin heal -r` did), with MINIO_ROOT_USER and
+                                         MINIO_ROOT_PASSWORD; wait until the heal has finished
 
 Each prints one JSON object as its last line.
 - load: calls, failed (calls that raised: what a training job would see), missing (acknowledged
   steps not in the history afterwards), the longest call in seconds (how long a client waited
-  while a fault was absorbed) and the calls per second.
+  while a fault was absorbed), the longest time without an acknowledged call (how long writes
+  were out) and the calls per second.
 - artifact: run_id and the artifact's path in the bucket.
 - converge: seconds, rc, and per host the PLAY RECAP counts (ok, changed, failed, unreachable).
+- throughput: calls, failed, calls per second over all clients, and the median call in ms.
+- heal: seconds, and the number of objects MinIO reported on.
 """
 
 import hashlib
@@ -26,6 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 
 RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
@@ -47,6 +57,7 @@ def load(stop_file):
     run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-load")).info.run_id
     acknowledged, failed, longest, errors = [], 0, 0.0, []
     started = time.monotonic()
+    last_ack, outage = started, 0.0
     step = 0
     while not os.path.exists(stop_file):
         step += 1
@@ -54,6 +65,8 @@ def load(stop_file):
         try:
             mlflow_client.log_metric(run_id, "loss", 1.0 / step, step=step)
             acknowledged.append(step)
+            outage = max(outage, time.monotonic() - last_ack)
+            last_ack = time.monotonic()
         except Exception as exc:  # what a training job would see
             failed += 1
             errors.append("step %d: %s" % (step, str(exc)[:300]))
@@ -64,7 +77,7 @@ def load(stop_file):
     print(json.dumps({
         "run_id": run_id, "calls": step, "failed": failed, "errors": errors[:5],
         "acknowledged": len(acknowledged), "missing": missing[:20], "missing_count": len(missing),
-        "longest_call_s": round(longest, 2), "calls_per_s": round(step / elapsed, 1) if elapsed else 0.0,
+        "longest_call_s": round(longest, 2), "longest_without_ack_s": round(outage, 1), "calls_per_s": round(step / elapsed, 1) if elapsed else 0.0,
         "seconds": round(elapsed, 1),
     }))
 
@@ -103,9 +116,77 @@ def converge(args):
     print(json.dumps({"rc": done.returncode, "seconds": round(time.monotonic() - started, 1), "hosts": hosts}))
 
 
+def _log_for(seconds, results):
+    mlflow_client = client()
+    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-throughput")).info.run_id
+    calls, failed, times = 0, 0, []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        calls += 1
+        begun = time.monotonic()
+        try:
+            mlflow_client.log_metric(run_id, "loss", 1.0 / calls, step=calls)
+        except Exception:  # counted, not raised: the figure is what clients got through
+            failed += 1
+        times.append(time.monotonic() - begun)
+    results.put((calls, failed, times))
+
+
+def throughput(seconds, clients):
+    import multiprocessing
+
+    results = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_log_for, args=(seconds, results)) for _ in range(clients)]
+    for worker in workers:
+        worker.start()
+    found = [results.get(timeout=seconds + 120) for _ in workers]
+    for worker in workers:
+        worker.join()
+    times = sorted(t for dummy, dummy, per in found for t in per)
+    calls = sum(calls for calls, dummy, dummy in found)
+    print(json.dumps({"calls": calls, "failed": sum(failed for dummy, failed, dummy in found),
+                      "calls_per_s": round(calls / seconds, 1),
+                      "median_ms": round(1000 * times[len(times) // 2], 1) if times else None}))
+
+
+def _admin(endpoint, path, query, body):
+    """One signed call of MinIO's admin API (SigV4, as its madmin client signs them)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    url = '%s/minio/admin/v3/%s?%s' % (endpoint.rstrip('/'), path, query)
+    request = botocore.awsrequest.AWSRequest(method='POST', url=url, data=body)
+    credentials = botocore.credentials.Credentials(os.environ['MINIO_ROOT_USER'], os.environ['MINIO_ROOT_PASSWORD'])
+    botocore.auth.S3SigV4Auth(credentials, 's3', 'us-east-1').add_auth(request)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=dict(request.headers.items()),
+                                                           method='POST'), timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        sys.exit('MinIO admin API %s: %s %s' % (path, exc.code, exc.read()[:500]))
+
+
+def heal(endpoint, bucket):
+    started = time.monotonic()
+    path = 'heal/%s/' % bucket
+    options = json.dumps({"recursive": True, "dryRun": False, "remove": False, "scanMode": 1}).encode()
+    token = _admin(endpoint, path, 'forceStart=true', options)['clientToken']
+    items = 0
+    while True:
+        status = _admin(endpoint, path, 'clientToken=' + urllib.parse.quote(token, safe=''), b'')
+        items += len(status.get('Items') or [])
+        if status.get('Summary') != 'running':
+            break
+        time.sleep(0.5)
+    if status.get('Summary') != 'finished':
+        sys.exit('the heal ended %s: %s' % (status.get('Summary'), status.get('FailureDetail')))
+    print(json.dumps({"seconds": round(time.monotonic() - started, 1), "objects": items}))
+
+
 def main():
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
-        if not os.environ.get(name) and sys.argv[1:2] != ["converge"]:
+        if not os.environ.get(name) and sys.argv[1:2] not in (["converge"], ["heal"]):
             sys.exit("%s is not set" % name)
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "load" and len(sys.argv) == 3:
@@ -114,6 +195,10 @@ def main():
         artifact()
     elif command == "fetch" and len(sys.argv) == 4:
         fetch(sys.argv[2], sys.argv[3])
+    elif command == "throughput" and len(sys.argv) == 4:
+        throughput(float(sys.argv[2]), int(sys.argv[3]))
+    elif command == "heal" and len(sys.argv) == 4:
+        heal(sys.argv[2], sys.argv[3])
     elif command == "converge" and len(sys.argv) > 2:
         converge(sys.argv[2:])
     else:

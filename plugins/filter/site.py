@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, os_vars, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
@@ -25,8 +25,30 @@ def derived(host, name, hostvars, groups, default):
     default where host is not in that variable's tier (the role run on its own, outside site.yml's groups)."""
     try:
         return topology.value(host, name, hostvars, groups, default)
-    except topology.UnknownAddress as exc:
+    except (topology.UnknownAddress, topology.InvalidTopology) as exc:
         raise AnsibleFilterError('%s (needed for %s)' % (exc, name))
+
+
+def mysql_replica_action(host, hostvars, groups, reseed=False):
+    """What the mysql role does on host of a replicated database tier (module_utils/replication.py):
+    primary, replicating, repoint or seed."""
+    try:
+        return site_checks.replica_action(host, hostvars, groups, reseed)
+    except (topology.UnknownAddress, topology.InvalidTopology) as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def gtid_most_advanced(positions):
+    """The hosts of positions ({host: GTID position}) that have received the most transactions."""
+    return replication.most_advanced(dict(positions))
+
+
+def host_address(host, hostvars):
+    """The address the other hosts reach host at (filament_address, else its default route's)."""
+    try:
+        return topology.address(host, hostvars)
+    except topology.UnknownAddress as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def site_members(members, host, hostvars):
@@ -98,7 +120,10 @@ class FilterModule:
             'minio_layout_change': minio_layout_change,
             'minio_volume_paths': minio_volume_paths,
             'minio_volume_problems': minio_volume_problems,
+            'gtid_most_advanced': gtid_most_advanced,
+            'host_address': host_address,
             'mysql_override_paths': mysql_override_paths,
+            'mysql_replica_action': mysql_replica_action,
             'os_vars_files': os_vars_files,
             'derived': derived,
             'site_members': site_members,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, topology
+from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, replication, topology
 
 # Accounts a MySQL/MariaDB server keeps for itself or its administrator. The MLflow user must be
 # none of them: the mysql role would turn it into a password account and lock the admin out.
@@ -235,6 +235,47 @@ def _pool_problems(site, host, minio):
     return problems
 
 
+def replication_states(site):
+    """What each host of mlflow_db runs now (module_utils/replication.py), and its address."""
+    states, addresses = {}, {}
+    for member in site.hosts('mlflow_db'):
+        states[member] = site.checked(member, 'mysql').get('replication') or None
+        try:
+            addresses[member] = topology.address(member, site.hostvars)
+        except topology.UnknownAddress:
+            addresses[member] = member
+    return states, addresses
+
+
+def _replication_problems(site, host):
+    """A replicated database tier: one primary, named alike everywhere, that the running tier agrees with."""
+    try:
+        primary = topology.db_primary(site.groups, site.hostvars)
+    except topology.InvalidTopology as exc:
+        return ['%s: %s.' % (host, exc)]
+    problems = []
+    for other in site.hosts('mlflow_db'):
+        mine, wanted = site.var(host, 'mysql_replication_password'), site.var(other, 'mysql_replication_password')
+        if other != host and mine is not None and wanted is not None and str(mine) != str(wanted):
+            problems.append('%s: mysql_replication_password is not the one of %s; the hosts of mlflow_db share it.'
+                            % (host, other))
+        theirs = site.checked(other, 'mysql').get('server_id')
+        if other != host and theirs and str(theirs) == str(site.checked(host, 'mysql').get('server_id')):
+            problems.append('%s: mysql_server_id %s is the one of %s as well; each host of mlflow_db needs its own.'
+                            % (host, theirs, other))
+    if host == primary:
+        states, addresses = replication_states(site)
+        problems.extend('%s: %s' % (host, problem) for problem in replication.problems(primary, states, addresses))
+    return problems
+
+
+def replica_action(host, hostvars, groups, reseed=False):
+    """What the mysql role does on host of a replicated mlflow_db: primary, replicating, repoint or seed."""
+    site = Site(hostvars, topology.site_groups(host, hostvars, groups))
+    states, addresses = replication_states(site)
+    return replication.plan(host, topology.db_primary(site.groups, hostvars), states, addresses, reseed)
+
+
 def _proxy_problems(site, host, caddy):
     problems = []
     for upstream in caddy.get('upstreams') or []:
@@ -262,9 +303,7 @@ def tier_problems(host, hostvars, groups):
     site = Site(hostvars, topology.site_groups(host, hostvars, groups))
     problems = port_clashes(host, _listeners(site, host))
     if host in site.hosts('mlflow_db') and len(site.hosts('mlflow_db')) > 1:
-        # Until the mysql role sets up MariaDB's replication, more hosts would be separate databases.
-        problems.append('%s: mlflow_db has %d hosts (%s); the database tier runs on one host: keep the others '
-                        'out of mlflow_db.' % (host, len(site.hosts('mlflow_db')), ', '.join(site.hosts('mlflow_db'))))
+        problems.extend(_replication_problems(site, host))
     if host in site.hosts('mlflow_storage'):
         minio = site.checked(host, 'minio')
         if minio:

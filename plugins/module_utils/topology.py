@@ -27,6 +27,10 @@ class UnknownAddress(ValueError):
     """A host whose address the others need is not known."""
 
 
+class InvalidTopology(ValueError):
+    """The groups and the variables that shape them contradict each other."""
+
+
 def _members(groups, group):
     return list(groups.get(group) or [])
 
@@ -65,9 +69,31 @@ def _first(groups, group):
     return members[0] if members else None
 
 
-def db_primary(groups):
-    """The host of mlflow_db that takes writes: the first (site.yml's checks allow one)."""
-    return _first(groups, DB)
+def db_primary(groups, hostvars):
+    """The host of mlflow_db that takes writes: mysql_primary where the inventory names one (every
+    host of the tier must name the same), else the first host of mlflow_db."""
+    members = _members(groups, DB)
+    named = sorted({str(hostvars.get(member, {}).get('mysql_primary'))
+                    for member in members if hostvars.get(member, {}).get('mysql_primary')})
+    if len(named) > 1:
+        raise InvalidTopology('the hosts of mlflow_db name different primaries in mysql_primary (%s); '
+                              'set it once, for the whole group' % ', '.join(named))
+    if named and named[0] not in members:
+        raise InvalidTopology('mysql_primary is %s, which is not a host of mlflow_db (%s)'
+                              % (named[0], ', '.join(members)))
+    return named[0] if named else _first(groups, DB)
+
+
+def server_id(host, hostvars):
+    """A replication server_id that differs between the hosts of a network: the IPv4 address as a
+    number (1 to 2**32 - 1), from filament_address."""
+    parts = address(host, hostvars).split('.')
+    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+        raise InvalidTopology('the address of %s is not an IPv4 address: set mysql_server_id for it' % host)
+    number = 0
+    for part in parts:
+        number = number * 256 + int(part)
+    return number or 1
 
 
 def compress(values):
@@ -177,9 +203,17 @@ def _client_host(bound, source, target, hostvars):
     return bound
 
 
+def replication_peers(host, groups, hostvars):
+    """The addresses of the other hosts of mlflow_db: they replicate from host, or host from them."""
+    return [address(member, hostvars) for member in _members(groups, DB) if member != host]
+
+
 def _db(host, groups, hostvars):
     return {'mysql_bind_address': lambda: mysql_bind_address(host, groups, hostvars),
-            'mysql_user_hosts': lambda: mysql_user_hosts(host, groups, hostvars)}
+            'mysql_user_hosts': lambda: mysql_user_hosts(host, groups, hostvars),
+            'mysql_primary': lambda: db_primary(groups, hostvars),
+            'mysql_server_id': lambda: server_id(host, hostvars) if len(_members(groups, DB)) > 1 else None,
+            'mysql_replication_peers': lambda: replication_peers(host, groups, hostvars)}
 
 
 def _storage(host, groups, hostvars):
@@ -205,7 +239,7 @@ def server_job_host(groups):
 def _server(host, groups, hostvars):
     found = {'server_listen_address': lambda: server_host(host, groups, hostvars)}
     found['server_job_host'] = lambda: server_job_host(groups)
-    primary = db_primary(groups)
+    primary = db_primary(groups, hostvars)
     if primary is not None:
         found['server_db_host'] = lambda: LOOPBACK if primary == host else address(primary, hostvars)
         # As given: the roles' argument specs say what a wrong one is, naming the variable.

@@ -144,9 +144,46 @@ def test_the_hosts_of_a_minio_pool_give_the_same_volumes_and_credentials_and_eac
         'it must be one of the pool at an address of its own.')
 
 
-def test_the_database_tier_is_one_host():
-    hostvars = {'a': {}, 'b': {}}
-    assert site_checks.tier_problems('a', hostvars, {'mlflow_db': ['a', 'b']}) == [
-        'a: mlflow_db has 2 hosts (a, b); the database tier runs on one host: keep the others out of mlflow_db.']
+def replicated(states):
+    """Two database hosts with the states their preflight read (None: no server running)."""
+    hostvars = {}
+    for n, host in enumerate(('a', 'b'), start=1):
+        hostvars[host] = {'filament_address': '10.0.0.%d' % n, 'mysql_replication_password': 'replication-1',
+                          '__mysql_checked': {'server_id': n, 'replication': states[host]}}
+    return hostvars, {'mlflow_db': ['a', 'b']}
+
+
+def test_a_replicated_tier_agrees_with_the_primary_the_inventory_names():
+    primary = {'read_only': False, 'source': '', 'binlog_pos': '0-1-9', 'has_database': True}
+    replica = {'read_only': True, 'source': '10.0.0.1', 'binlog_pos': '0-1-9', 'has_database': True}
+    hostvars, groups = replicated({'a': primary, 'b': replica})
+    assert site_checks.tier_problems('a', hostvars, groups) == []
+    assert site_checks.tier_problems('b', hostvars, groups) == []
+    assert site_checks.replica_action('a', hostvars, groups) == 'primary'
+    assert site_checks.replica_action('b', hostvars, groups) == 'replicating'
+    # After db-promote.yml made b the primary, an inventory that still names a is refused.
+    hostvars, groups = replicated({'a': dict(replica, source='', read_only=True), 'b': dict(primary, source='')})
+    assert site_checks.tier_problems('a', hostvars, groups) == [
+        'a: mysql_primary is a, but b is the host of mlflow_db that takes writes: set mysql_primary: b in the '
+        'inventory, or move writes with playbooks/db-promote.yml -e mysql_primary=a.']
+    for host in hostvars:
+        hostvars[host]['mysql_primary'] = 'b'
+    assert site_checks.tier_problems('b', hostvars, groups) == []
+    assert site_checks.replica_action('a', hostvars, groups) == 'repoint'
+
+
+def test_a_replicated_tier_names_what_its_hosts_must_share():
+    hostvars, groups = replicated({'a': None, 'b': None})
+    hostvars['b']['mysql_replication_password'] = 'replication-2'
+    hostvars['b']['__mysql_checked']['server_id'] = 1
+    assert site_checks.tier_problems('a', hostvars, groups) == [
+        'a: mysql_replication_password is not the one of b; the hosts of mlflow_db share it.',
+        'a: mysql_server_id 1 is the one of b as well; each host of mlflow_db needs its own.']
+    hostvars['a']['mysql_primary'] = 'c'
+    assert site_checks.tier_problems('a', hostvars, groups)[0] == (
+        'a: mysql_primary is c, which is not a host of mlflow_db (a, b).')
+    # A fresh tier: the first host is the primary, the other is seeded from it.
+    hostvars, groups = replicated({'a': None, 'b': None})
+    assert site_checks.replica_action('b', hostvars, groups) == 'seed'
     hostvars['b']['filament_site'] = 'other'
-    assert site_checks.tier_problems('a', hostvars, {'mlflow_db': ['a', 'b']}) == []
+    assert site_checks.tier_problems('a', hostvars, groups) == []

@@ -30,6 +30,10 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         # The role's own minio_drives; the job runner, if enabled, on the one server.
         'minio_volumes': None,
         'server_job_host': 'lab',
+        # No replication: the one database host is its own primary, with no peers.
+        'mysql_primary': 'lab',
+        'mysql_server_id': None,
+        'mysql_replication_peers': [],
     }
 
 
@@ -143,3 +147,30 @@ def test_the_pool_is_written_in_minio_notation_where_it_counts_up_and_listed_whe
 ])
 def test_compress_writes_a_counting_field_as_a_range(values, expected):
     assert logic.compress(values) == expected
+
+
+def test_the_database_primary_is_the_first_host_unless_the_inventory_names_another():
+    hostvars, groups = cluster()
+    h1, h2 = logic.derive('h1', hostvars, groups), logic.derive('h2', hostvars, groups)
+    assert h1['mysql_primary'] == h2['mysql_primary'] == 'h1'
+    # Replicas connect from the other database hosts; each server id is its IPv4 address as a number.
+    assert (h1['mysql_replication_peers'], h2['mysql_replication_peers']) == (['10.0.0.2'], ['10.0.0.1'])
+    assert (h1['mysql_server_id'], h2['mysql_server_id']) == (167772161, 167772162)
+    for host in hostvars:
+        hostvars[host]['mysql_primary'] = 'h2'
+    # The servers follow the named primary.
+    assert logic.value('h1', 'server_db_host', hostvars, groups, None) == '10.0.0.2'
+    assert logic.value('h2', 'server_db_host', hostvars, groups, None) == '127.0.0.1'
+
+
+def test_a_primary_outside_mlflow_db_or_named_twice_is_refused():
+    hostvars, groups = cluster()
+    hostvars['h1']['mysql_primary'] = 'h3'
+    with pytest.raises(logic.InvalidTopology, match=r'mysql_primary is h3, which is not a host of mlflow_db \(h1, h2\)'):
+        logic.db_primary(groups, hostvars)
+    hostvars['h2']['mysql_primary'] = 'h2'
+    with pytest.raises(logic.InvalidTopology, match='name different primaries in mysql_primary'):
+        logic.db_primary(groups, hostvars)
+    hostvars['h1'] = {'filament_address': 'db1.example.org', 'mysql_primary': 'h2'}
+    with pytest.raises(logic.InvalidTopology, match='not an IPv4 address: set mysql_server_id'):
+        logic.server_id('h1', hostvars)
