@@ -9,7 +9,6 @@ MLFLOW_TRACKING_SERVER_CERT_PATH.
     cluster_probe.py artifact            log a run with a 5 MB artifact and read it back
     cluster_probe.py fetch RUN NAME      read an artifact of a run (what a user reading it does)
     cluster_probe.py converge ARGS...    run ansible-playbook ARGS, report the recap per host
-    cluster_probe.py throughput SECONDS CLIENTS   CLIENTS processes logging metrics for SECONDS
     cluster_probe.py heal ENDPOINT BUCKET  heal the bucket through MinIO's admin API (what
                                          `mc admin heal -r` did), with MINIO_ROOT_USER and
                                          MINIO_ROOT_PASSWORD; wait until the heal has finished
@@ -21,7 +20,6 @@ Each prints one JSON object as its last line.
   were out) and the calls per second.
 - artifact: run_id and the artifact's path in the bucket.
 - converge: seconds, rc, and per host the PLAY RECAP counts (ok, changed, failed, unreachable).
-- throughput: calls, failed, calls per second over all clients, and the median call in ms.
 - heal: seconds, and the number of objects MinIO reported on.
 """
 
@@ -116,39 +114,6 @@ def converge(args):
     print(json.dumps({"rc": done.returncode, "seconds": round(time.monotonic() - started, 1), "hosts": hosts}))
 
 
-def _log_for(seconds, results):
-    mlflow_client = client()
-    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-throughput")).info.run_id
-    calls, failed, times = 0, 0, []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        calls += 1
-        begun = time.monotonic()
-        try:
-            mlflow_client.log_metric(run_id, "loss", 1.0 / calls, step=calls)
-        except Exception:  # counted, not raised: the figure is what clients got through
-            failed += 1
-        times.append(time.monotonic() - begun)
-    results.put((calls, failed, times))
-
-
-def throughput(seconds, clients):
-    import multiprocessing
-
-    results = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_log_for, args=(seconds, results)) for _ in range(clients)]
-    for worker in workers:
-        worker.start()
-    found = [results.get(timeout=seconds + 120) for _ in workers]
-    for worker in workers:
-        worker.join()
-    times = sorted(t for dummy, dummy, per in found for t in per)
-    calls = sum(calls for calls, dummy, dummy in found)
-    print(json.dumps({"calls": calls, "failed": sum(failed for dummy, failed, dummy in found),
-                      "calls_per_s": round(calls / seconds, 1),
-                      "median_ms": round(1000 * times[len(times) // 2], 1) if times else None}))
-
-
 def _admin(endpoint, path, query, body):
     """One signed call of MinIO's admin API (SigV4, as its madmin client signs them)."""
     import botocore.auth
@@ -195,8 +160,6 @@ def main():
         artifact()
     elif command == "fetch" and len(sys.argv) == 4:
         fetch(sys.argv[2], sys.argv[3])
-    elif command == "throughput" and len(sys.argv) == 4:
-        throughput(float(sys.argv[2]), int(sys.argv[3]))
     elif command == "heal" and len(sys.argv) == 4:
         heal(sys.argv[2], sys.argv[3])
     elif command == "converge" and len(sys.argv) > 2:
