@@ -6,6 +6,9 @@ MLFLOW_TRACKING_SERVER_CERT_PATH.
 
     cluster_probe.py load STOP_FILE      log a metric in a loop (the stock client, its default
                                          retries) until STOP_FILE exists; then read the history back
+    cluster_probe.py throughput SECONDS CLIENTS
+                                         CLIENTS processes log metrics as fast as they are
+                                         answered, all for the same SECONDS
     cluster_probe.py artifact            log a run with a 5 MB artifact and read it back
     cluster_probe.py fetch RUN NAME      read an artifact of a run (what a user reading it does)
     cluster_probe.py converge ARGS...    run ansible-playbook ARGS, report the recap per host
@@ -18,6 +21,8 @@ Each prints one JSON object as its last line.
   steps not in the history afterwards), the longest call in seconds (how long a client waited
   while a fault was absorbed), the longest time without an acknowledged call (how long writes
   were out) and the calls per second.
+- throughput: the clients, the calls of all of them per second, the median and 95th percentile
+  of a call in milliseconds, and the calls that raised.
 - artifact: run_id and the artifact's path in the bucket.
 - converge: seconds, rc, and per host the PLAY RECAP counts (ok, changed, failed, unreachable).
 - heal: seconds, and the number of objects MinIO reported on.
@@ -78,6 +83,52 @@ def load(stop_file):
         "longest_call_s": round(longest, 2), "longest_without_ack_s": round(outage, 1), "calls_per_s": round(step / elapsed, 1) if elapsed else 0.0,
         "seconds": round(elapsed, 1),
     }))
+
+
+def _throughput_client(seconds, barrier, results):
+    mlflow_client = client()
+    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-throughput")).info.run_id
+    mlflow_client.log_metric(run_id, "loss", 1.0, step=0)  # the connection is open before the clock starts
+    barrier.wait()
+    ended = time.monotonic() + seconds
+    latencies, failed, step = [], 0, 0
+    while time.monotonic() < ended:
+        step += 1
+        begun = time.monotonic()
+        try:
+            mlflow_client.log_metric(run_id, "loss", 1.0 / step, step=step)
+            latencies.append(time.monotonic() - begun)
+        except Exception:  # counted, as a training job would see it
+            failed += 1
+    results.put((latencies, failed))
+
+
+def throughput(seconds, clients):
+    import multiprocessing
+
+    import mlflow.tracking  # noqa: F401  imported once, before the clients fork
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(clients), context.Queue()
+    workers = [context.Process(target=_throughput_client, args=(seconds, barrier, results), name='client-%d' % number)
+               for number in range(clients)]
+    for worker in workers:
+        worker.start()
+    latencies, failed = [], 0
+    for worker in workers:
+        some, lost = results.get(timeout=seconds + 300)
+        latencies.extend(some)
+        failed += lost
+    for worker in workers:
+        worker.join()
+    latencies.sort()
+
+    def percentile(share):
+        return round(1000 * latencies[min(len(latencies) - 1, int(share * len(latencies)))], 1) if latencies else None
+
+    print(json.dumps({"clients": clients, "seconds": seconds, "calls": len(latencies), "failed": failed,
+                      "calls_per_s": round(len(latencies) / seconds, 1), "p50_ms": percentile(0.5),
+                      "p95_ms": percentile(0.95)}))
 
 
 def artifact():
@@ -156,6 +207,8 @@ def main():
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "load" and len(sys.argv) == 3:
         load(sys.argv[2])
+    elif command == "throughput" and len(sys.argv) == 4:
+        throughput(float(sys.argv[2]), int(sys.argv[3]))
     elif command == "artifact":
         artifact()
     elif command == "fetch" and len(sys.argv) == 4:
