@@ -35,6 +35,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -85,13 +86,22 @@ def load(stop_file):
     }))
 
 
-def _throughput_client(seconds, barrier, results):
-    mlflow_client = client()
-    run_id = mlflow_client.create_run(experiment(mlflow_client, "cluster-throughput")).info.run_id
-    mlflow_client.log_metric(run_id, "loss", 1.0, step=0)  # the connection is open before the clock starts
-    barrier.wait()
-    ended = time.monotonic() + seconds
+def _throughput_client(experiment_id, seconds, barrier, results):
     latencies, failed, step = [], 0, 0
+    try:
+        mlflow_client = client()
+        run_id = mlflow_client.create_run(experiment_id).info.run_id
+        mlflow_client.log_metric(run_id, "loss", 1.0, step=0)  # the connection is open before the clock starts
+    except Exception as exc:  # a client that cannot start stops the others' wait too
+        barrier.abort()
+        results.put(([], 1, "starting: %s" % str(exc)[:300]))
+        return
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        results.put(([], 0, "another client could not start"))
+        return
+    ended = time.monotonic() + seconds
     while time.monotonic() < ended:
         step += 1
         begun = time.monotonic()
@@ -100,25 +110,29 @@ def _throughput_client(seconds, barrier, results):
             latencies.append(time.monotonic() - begun)
         except Exception:  # counted, as a training job would see it
             failed += 1
-    results.put((latencies, failed))
+    results.put((latencies, failed, None))
 
 
 def throughput(seconds, clients):
     import multiprocessing
 
-    import mlflow.tracking  # noqa: F401  imported once, before the clients fork
-
+    # The experiment is made once, before the clients start: several clients making the same one
+    # at once would race.
+    experiment_id = experiment(client(), "cluster-throughput")
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(clients), context.Queue()
-    workers = [context.Process(target=_throughput_client, args=(seconds, barrier, results), name='client-%d' % number)
+    workers = [context.Process(target=_throughput_client, args=(experiment_id, seconds, barrier, results),
+                               name='client-%d' % number)
                for number in range(clients)]
     for worker in workers:
         worker.start()
-    latencies, failed = [], 0
+    latencies, failed, errors = [], 0, []
     for worker in workers:
-        some, lost = results.get(timeout=seconds + 300)
+        some, lost, error = results.get(timeout=seconds + 120)
         latencies.extend(some)
         failed += lost
+        if error:
+            errors.append(error)
     for worker in workers:
         worker.join()
     latencies.sort()
@@ -127,8 +141,8 @@ def throughput(seconds, clients):
         return round(1000 * latencies[min(len(latencies) - 1, int(share * len(latencies)))], 1) if latencies else None
 
     print(json.dumps({"clients": clients, "seconds": seconds, "calls": len(latencies), "failed": failed,
-                      "calls_per_s": round(len(latencies) / seconds, 1), "p50_ms": percentile(0.5),
-                      "p95_ms": percentile(0.95)}))
+                      "errors": errors[:3], "calls_per_s": round(len(latencies) / seconds, 1),
+                      "p50_ms": percentile(0.5), "p95_ms": percentile(0.95)}))
 
 
 def artifact():
