@@ -122,7 +122,7 @@ def throughput(seconds, clients):
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(clients), context.Queue()
     workers = [context.Process(target=_throughput_client, args=(experiment_id, seconds, barrier, results),
-                               name='client-%d' % number)
+                               name='client-%d' % number, daemon=True)
                for number in range(clients)]
     for worker in workers:
         worker.start()
