@@ -45,8 +45,8 @@ unit: venv ## unit tests for module logic
 integration: venv harness ## the modules against a real MinIO and fake-gcs-server
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/pytest -q tests/integration
 
-# In this order: options, recovery and cluster start from the image of the host default converged.
-SCENARIOS := default gcs options recovery cluster
+# In this order: options, recovery, backup and cluster start from the image of the host default converged.
+SCENARIOS := default gcs options recovery backup cluster
 
 molecule: venv harness ## molecule scenarios on systemd hosts in Docker
 	@test "$$(ls -d molecule/*/molecule.yml | cut -d/ -f2 | sort | xargs)" = "$$(echo $(SCENARIOS) | xargs -n1 | sort | xargs)" \
@@ -76,6 +76,7 @@ bench: venv harness ## benchmark: ours against the naive deployment (see docs/pe
 bench-short: venv harness ## the benchmark with small counts, no targets asserted (CI)
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(PY) benchmarks/bench.py --short
 
-clean: lab-down ## remove the virtualenv, build outputs and the image of the converged test host
+clean: ## remove the lab and its backup host, the virtualenv, build outputs and the image of the converged test host
+	@harness/lab.sh purge
 	@rm -rf $(VENV) .build
 	@docker image rm "$${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}" >/dev/null 2>&1 || true

@@ -2,17 +2,32 @@
 # `make lab` / `make lab-down`: the whole stack on one local systemd host (a container named
 # mlflow-lab), deployed by playbooks/site.yml with inventories/lab, Caddy published on
 # https://localhost:${FILAMENT_LAB_PORT:-8443}. Running `up` again converges again.
+# Beside it a backup host (mlflow-lab-backup, an SFTP account for restic, set up by
+# playbooks/backup-host.yml) on a network of their own; `down` leaves it and its backups, so a
+# new lab can restore them; `purge` removes it too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NAME=mlflow-lab
+BACKUP=mlflow-lab-backup
+NETWORK=filament-lab
 PORT=${FILAMENT_LAB_PORT:-8443}
 STATE=$ROOT/.lab
 CREDS=$ROOT/inventories/lab/credentials
 cd "$ROOT"
 
 up() {
-  "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443"
-  mkdir -p "$STATE"
+  docker network inspect "$NETWORK" >/dev/null 2>&1 || docker network create "$NETWORK" >/dev/null
+  "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443" --network "$NETWORK"
+  "$ROOT/harness/harness.sh" host-up "$BACKUP" --network "$NETWORK"
+  # A lab host made before it had a backup host joins their network.
+  docker container inspect -f '{{json .NetworkSettings.Networks}}' "$NAME" | grep -q "\"$NETWORK\"" \
+    || docker network connect "$NETWORK" "$NAME"
+  mkdir -p "$STATE" "$CREDS"
+  chmod 0700 "$CREDS"
+  # The key the lab host logs in to its backup host with, made once and kept with the credentials.
+  [ -f "$CREDS/backup_ssh_key" ] || ssh-keygen -q -t ed25519 -N '' -C filament-lab-backup -f "$CREDS/backup_ssh_key"
+  ANSIBLE_CONFIG=$ROOT/ansible.cfg "$ROOT/.venv/bin/ansible-playbook" -i inventories/lab/hosts.yml playbooks/backup-host.yml \
+    >"$STATE/backup-host.log" || { cat "$STATE/backup-host.log"; exit 1; }
   local start=$SECONDS
   ANSIBLE_CONFIG=$ROOT/ansible.cfg "$ROOT/.venv/bin/ansible-playbook" -i inventories/lab/hosts.yml playbooks/site.yml \
     "$@" | tee "$STATE/last-run.log"
@@ -36,6 +51,10 @@ Connect a client with the variables in .lab/connection.env:
   set -a; . $STATE/connection.env; set +a
   python -c 'import mlflow; mlflow.set_experiment("hello"); mlflow.start_run(); mlflow.log_param("a", 1); mlflow.end_run()'
 
+Backups go to $BACKUP (restic over SFTP); take one now, and restore after a `make lab-down` + `make lab`:
+  .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/backup.yml
+  .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/restore.yml
+
 Browser: https://localhost:$PORT  user: filament  password: in inventories/lab/credentials/caddy_filament_password
 (trust inventories/lab/credentials/caddy-root.crt to silence the certificate warning). Remove with: make lab-down
 MSG
@@ -44,11 +63,19 @@ MSG
 down() {
   "$ROOT/harness/harness.sh" host-down "$NAME"
   rm -rf "$STATE"
-  echo "lab removed (credentials kept in inventories/lab/credentials/)"
+  echo "lab removed (credentials kept in inventories/lab/credentials/, backups on $BACKUP)"
+}
+
+purge() {
+  down
+  "$ROOT/harness/harness.sh" host-down "$BACKUP"
+  docker network rm "$NETWORK" >/dev/null 2>&1 || true
+  echo "backup host $BACKUP removed"
 }
 
 case "${1:-up}" in
   up) shift || true; up "$@" ;;
   down) down ;;
-  *) echo "usage: $0 {up|down}" >&2; exit 2 ;;
+  purge) purge ;;
+  *) echo "usage: $0 {up|down|purge}" >&2; exit 2 ;;
 esac

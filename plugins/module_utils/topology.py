@@ -232,7 +232,8 @@ def _s3_endpoint_url(host, groups, hostvars):
 
 
 def server_job_host(groups):
-    """The one server host that runs MLflow's job runner when it is enabled: the first of mlflow_server."""
+    """The one server host that runs the site's jobs (MLflow's job runner when it is enabled, the
+    backups): the first of mlflow_server."""
     return _first(groups, SERVER)
 
 
