@@ -51,7 +51,7 @@ Connect a client with the variables in .lab/connection.env:
   set -a; . $STATE/connection.env; set +a
   python -c 'import mlflow; mlflow.set_experiment("hello"); mlflow.start_run(); mlflow.log_param("a", 1); mlflow.end_run()'
 
-Backups go to $BACKUP (restic over SFTP); take one now, and restore after a `make lab-down` + `make lab`:
+Backups go to $BACKUP (restic over SFTP); take one now, and restore after make lab-down and make lab:
   .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/backup.yml
   .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/restore.yml
 
