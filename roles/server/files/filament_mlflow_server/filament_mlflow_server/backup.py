@@ -351,6 +351,10 @@ def command_init(stack, _args):
         record_repository(stack)
         return {'changed': False, 'repository': 'exists'}
     said = probe.stderr.decode('utf-8', 'replace')
+    if 'wrong password' in said:
+        raise BackupError('a restic repository is already at %s and server_backup_password does not open it: '
+                          'give the password it was made with, or another server_backup_repository'
+                          % stack.env['FILAMENT_BACKUP_REPOSITORY'])
     # restic says so when the place answers but holds no repository; anything else is a failure.
     if not any(marker in said for marker in ('does not exist', 'Is there a repository', 'no such file',
                                              'NoSuchBucket', 'config: not found', 'Not Found')):
