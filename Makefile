@@ -45,8 +45,8 @@ unit: venv ## unit tests for module logic
 integration: venv harness ## the modules against a real MinIO and fake-gcs-server
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/pytest -q tests/integration
 
-# In this order: options, recovery, backup and cluster start from the image of the host default converged.
-SCENARIOS := default gcs options recovery backup cluster
+# In this order: options, recovery, day2 and cluster start from the image of the host default converged.
+SCENARIOS := default gcs options recovery day2 cluster
 
 molecule: venv harness ## molecule scenarios on systemd hosts in Docker
 	@test "$$(ls -d molecule/*/molecule.yml | cut -d/ -f2 | sort | xargs)" = "$$(echo $(SCENARIOS) | xargs -n1 | sort | xargs)" \

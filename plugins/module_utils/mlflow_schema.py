@@ -21,9 +21,9 @@ _DOWN = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.M)
 _NAMES = re.compile(r"['\"]([0-9A-Za-z_]+)['\"]")
 
 
-def head_from_sources(versions):
-    """The head revision of the migration sources in the directory versions: every revision minus
-    every one named as a down_revision. None unless that leaves exactly one (then ask alembic)."""
+def read_sources(versions):
+    """(every revision, every revision named as a down_revision) of the migration sources in the
+    directory versions; None when a source does not say both plainly (then ask alembic)."""
     revisions, parents = set(), set()
     for name in os.listdir(versions):
         if not name.endswith('.py') or name.startswith('_'):
@@ -35,8 +35,26 @@ def head_from_sources(versions):
             return None
         revisions.add(revision.group(1))
         parents.update(_NAMES.findall(down.group(1)))
-    heads = revisions - parents
+    return revisions, parents
+
+
+def head_from_sources(versions):
+    """The head revision of the migration sources in the directory versions: every revision minus
+    every one named as a down_revision. None unless that leaves exactly one (then ask alembic)."""
+    sources = read_sources(versions)
+    if sources is None:
+        return None
+    heads = sources[0] - sources[1]
     return heads.pop() if len(heads) == 1 else None
+
+
+def is_ahead(current, revisions):
+    """Whether a database at revision current was made by a newer MLflow than the one whose
+    migrations are revisions (None: not known). Such a database cannot be upgraded, and the
+    installed MLflow refuses to serve it."""
+    if current is None or revisions is None:
+        return False
+    return current not in revisions
 
 
 def is_empty(tables):
@@ -66,3 +84,20 @@ def scrub(message, uri, password):
     if password:
         text = text.replace(password, '<password>')
     return text
+
+
+def restore_command(host, port, user, database):
+    """The mysql client's arguments that load a dump (on its standard input) into database. The
+    password goes in the environment (MYSQL_PWD), never here."""
+    return ['mysql', '--batch', '--host=%s' % (host or 'localhost'), '--port=%d' % (port or 3306),
+            '--user=%s' % user, database]
+
+
+def drop_statements(tables):
+    """The statements that empty a database of these tables, in any order of their foreign keys:
+    a dump holds only the tables of its own revision, and a table a failed upgrade added must not
+    outlive the restore."""
+    quoted = ', '.join('`%s`' % name.replace('`', '``') for name in sorted(tables))
+    if not quoted:
+        return []
+    return ['SET FOREIGN_KEY_CHECKS = 0', 'DROP TABLE IF EXISTS %s' % quoted, 'SET FOREIGN_KEY_CHECKS = 1']

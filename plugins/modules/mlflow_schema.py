@@ -13,6 +13,10 @@ description:
   - Reads the alembic revision of an MLflow backend store and the head revision the installed MLflow needs.
   - With O(state=latest), when the database is behind, dumps it first (mysqldump, into O(dump_dir)) and then runs
     MLflow's own schema upgrade (C(mlflow db upgrade)). A database without MLflow tables is not dumped.
+  - A database at a revision the installed MLflow does not know was made by a newer MLflow; it is never upgraded
+    (O(state=latest) fails and names both), and RV(ahead) says so.
+  - With O(state=restored), empties the database (every table) and loads O(dump) into it with the mysql client, which
+    gives back the database as it was before an upgrade that failed.
   - Runs with the Python of MLflow's virtualenv (set C(ansible_python_interpreter) to it for the task), which has
     MLflow, SQLAlchemy and the database driver.
   - No message holds the URI or the password, even when the database driver quotes them.
@@ -24,7 +28,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reads the revisions and reports whether a real run would dump and upgrade, without doing either.
+      - Reads the revisions and reports whether a real run would dump and upgrade (or restore), without doing it.
   diff_mode:
     support: none
     details:
@@ -41,12 +45,17 @@ options:
     description:
       - V(read) only reads the revisions.
       - V(latest) upgrades a database that is behind, after a dump.
+      - V(restored) replaces the database with the contents of O(dump).
     type: str
-    choices: [read, latest]
+    choices: [read, latest, restored]
     default: read
   dump_dir:
     description:
       - The directory a dump before an upgrade is written to (files 0600). Required with O(state=latest).
+    type: path
+  dump:
+    description:
+      - A gzipped dump this module wrote before an upgrade (RV(dump)). Required with O(state=restored).
     type: path
   connect_attempts:
     description:
@@ -55,7 +64,7 @@ options:
     default: 5
 requirements:
   - mlflow, sqlalchemy and alembic (MLflow's own dependencies) for the interpreter that runs the module
-  - mysqldump on the host, for a dump before an upgrade
+  - mysqldump on the host, for a dump before an upgrade; the mysql client, to restore one
 notes:
   - Give the task C(no_log) when the URI holds a password, as for any task whose arguments hold one.
 """
@@ -70,6 +79,15 @@ EXAMPLES = r"""
     ansible_python_interpreter: /opt/mlflow/venv/bin/python
   no_log: true
   register: schema
+
+- name: Put the database back as it was before the upgrade
+  filament.mlflow.mlflow_schema:
+    backend_store_uri: "mysql+pymysql://mlflow:{{ db_password | urlencode }}@127.0.0.1:3306/mlflow"
+    state: restored
+    dump: "{{ schema.dump }}"
+  vars:
+    ansible_python_interpreter: /opt/mlflow/venv/bin/python
+  no_log: true
 """
 
 RETURN = r"""
@@ -89,6 +107,10 @@ empty:
   type: bool
 behind:
   description: Whether the database was behind the installed MLflow when the task began.
+  returned: success
+  type: bool
+ahead:
+  description: Whether the database was at a revision the installed MLflow does not know (a newer MLflow made it).
   returned: success
   type: bool
 revision:
@@ -118,6 +140,12 @@ from ansible_collections.filament.mlflow.plugins.module_utils import mlflow_sche
 
 def migrations_dir():
     return os.path.join(find_spec('mlflow').submodule_search_locations[0], 'store', 'db_migrations')
+
+
+def known_revisions():
+    """Every revision the installed MLflow's migrations know; None when the sources are unclear."""
+    sources = logic.read_sources(os.path.join(migrations_dir(), 'versions'))
+    return sources[0] if sources else None
 
 
 def head_revision():
@@ -182,12 +210,46 @@ def dump(module, uri, directory, revision):
     return path
 
 
+def restore(module, uri, path):
+    """Every table of the database dropped, then the dump loaded by the mysql client (from a copy
+    unpacked beside the dump, readable by root only, removed after)."""
+    import sqlalchemy
+
+    url = sqlalchemy.engine.make_url(uri)
+    engine = sqlalchemy.create_engine(uri)
+    try:
+        with engine.begin() as connection:
+            for statement in logic.drop_statements(sqlalchemy.inspect(connection).get_table_names()):
+                connection.execute(sqlalchemy.text(statement))
+    finally:
+        engine.dispose()
+    unpacked = path[:-len('.gz')] + '.restore' if path.endswith('.gz') else path + '.restore'
+    try:
+        descriptor = os.open(unpacked, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with gzip.open(path, 'rb') as packed, os.fdopen(descriptor, 'wb') as target:
+            shutil.copyfileobj(packed, target, 1024 * 1024)
+        command = logic.restore_command(url.host, url.port, url.username, url.database)
+        rc, dummy, err = module.run_command(command + ['--execute=source %s' % unpacked],
+                                            environ_update={'MYSQL_PWD': url.password or ''})
+        if rc != 0:
+            raise RuntimeError('mysql failed: %s' % err.strip())
+    finally:
+        if os.path.exists(unpacked):
+            os.unlink(unpacked)
+
+
 def upgrade(uri):
     from mlflow.db import commands
 
     # Whatever MLflow or alembic prints must not mix with the module's answer.
     with contextlib.redirect_stdout(io.StringIO()):
         commands.main(args=['upgrade', uri], prog_name='mlflow db', standalone_mode=False)
+
+
+def installed_version():
+    from importlib.metadata import version
+
+    return version('mlflow')
 
 
 def password_of(uri):
@@ -203,11 +265,12 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             backend_store_uri=dict(type='str', required=True, no_log=True),
-            state=dict(type='str', choices=['read', 'latest'], default='read'),
+            state=dict(type='str', choices=['read', 'latest', 'restored'], default='read'),
             dump_dir=dict(type='path'),
+            dump=dict(type='path'),
             connect_attempts=dict(type='int', default=5),
         ),
-        required_if=[('state', 'latest', ['dump_dir'])],
+        required_if=[('state', 'latest', ['dump_dir']), ('state', 'restored', ['dump'])],
         supports_check_mode=True,
     )
     params = module.params
@@ -225,8 +288,23 @@ def main():
     try:
         head = head_revision()
         current, empty = read(uri, max(1, params['connect_attempts']))
-        result = dict(changed=False, current=current, head=head, empty=empty, behind=current != head, revision=current)
-        if params['state'] == 'latest' and result['behind']:
+        ahead = logic.is_ahead(current, known_revisions())
+        result = dict(changed=False, current=current, head=head, empty=empty, behind=current != head and not ahead,
+                      ahead=ahead, revision=current)
+        if params['state'] == 'restored':
+            if not os.path.isfile(params['dump']):
+                module.fail_json(msg='the dump %s is not there' % params['dump'], **result)
+            result['changed'] = True
+            if not module.check_mode:
+                step = 'restoring the database from %s' % params['dump']
+                restore(module, uri, params['dump'])
+                step = 'reading the schema after the restore'
+                result['revision'], result['empty'] = read(uri, 1)
+        elif params['state'] == 'latest' and ahead:
+            module.fail_json(msg='the database is at schema revision %s, which MLflow %s does not know: a newer MLflow made '
+                                 'it, and it cannot go back. Install that release or a newer one, or restore a dump this '
+                                 'release made' % (current, installed_version()), **result)
+        elif params['state'] == 'latest' and result['behind']:
             result['changed'] = True
             if not module.check_mode:
                 if not empty:

@@ -86,3 +86,24 @@ def test_scrub_takes_out_the_uri_and_the_password():
     message = "(1045) Access denied for 'mlflow' using s3cr/t at %s" % uri
     assert logic.scrub(message, uri, 's3cr/t') == "(1045) Access denied for 'mlflow' using <password> at <backend store URI>"
     assert logic.scrub('plain', '', None) == 'plain'
+
+
+def test_a_revision_the_sources_do_not_know_is_ahead(tmp_path):
+    write(tmp_path, 'a.py', '"451aebb31d03"', 'None')
+    write(tmp_path, 'b.py', '"90e64c465722"', '"451aebb31d03"')
+    revisions, parents = logic.read_sources(str(tmp_path))
+    assert revisions == {'451aebb31d03', '90e64c465722'} and parents == {'451aebb31d03'}
+    assert logic.is_ahead('f4a9b2c7d1e6', revisions)
+    assert not logic.is_ahead('451aebb31d03', revisions)
+    # A new database, or sources that could not be read, are never called ahead.
+    assert not logic.is_ahead(None, revisions) and not logic.is_ahead('f4a9b2c7d1e6', None)
+
+
+def test_restore_command_and_the_tables_it_drops_first():
+    command = logic.restore_command('db.lab', 3307, 'mlflow', 'mlflow')
+    assert command == ['mysql', '--batch', '--host=db.lab', '--port=3307', '--user=mlflow', 'mlflow']
+    assert not any('password' in part for part in command)
+    assert logic.drop_statements([]) == []
+    statements = logic.drop_statements(['runs', 'experiments', 'odd`name'])
+    assert statements[0] == 'SET FOREIGN_KEY_CHECKS = 0' and statements[-1] == 'SET FOREIGN_KEY_CHECKS = 1'
+    assert statements[1] == 'DROP TABLE IF EXISTS `experiments`, `odd``name`, `runs`'
