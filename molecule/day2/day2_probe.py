@@ -1,15 +1,19 @@
-"""Test-only: what the upgrade test needs besides the stock client.
+"""Test-only: what the upgrade and garbage collection tests need besides backup_probe.py.
 
-    upgrade_probe.py fault-wheel DIR
+    day2_probe.py fault-wheel DIR
         writes DIR/filament_test_fault-1.0-py3-none-any.whl: a package whose .pth file ends any
         process started as filament-mlflow-server (exit code 70) and nothing else, so a virtualenv
         that holds it installs, upgrades the schema, and then fails to serve: the failure after the
         schema upgrade that the role must roll back. Prints the wheel's path.
-    upgrade_probe.py downtime URL -- COMMAND...
+    day2_probe.py downtime URL -- COMMAND...
         runs COMMAND while asking URL (HTTPS, basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD,
         CA from MLFLOW_TRACKING_SERVER_CERT_PATH) every 0.1 s, and prints as JSON the command's
         exit code and output, how many asks failed, and the longest stretch without an answer
         (the seconds without service).
+    day2_probe.py gc-data FILE
+        with the stock client (MLFLOW_TRACKING_* as for backup_probe.py): an experiment with three
+        runs, each with an artifact: one to be deleted long ago, one deleted now, one active; and
+        an experiment with one run, deleted. Their ids go to FILE as JSON.
 """
 
 import base64
@@ -90,9 +94,43 @@ def downtime(url, command):
                       "still_down": state["since"] is not None, "output": (finished.stdout + finished.stderr)[-6000:]}))
 
 
+def gc_data(target):
+    import tempfile
+    import uuid
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    marker = uuid.uuid4().hex[:8]
+
+    def run_with_artifact(experiment_id, directory):
+        run_id = client.create_run(experiment_id).info.run_id
+        path = os.path.join(directory, "a.txt")
+        with open(path, "wb") as handle:
+            handle.write(os.urandom(4096))
+        client.log_artifact(run_id, path)
+        client.set_terminated(run_id)
+        return run_id
+
+    with tempfile.TemporaryDirectory() as directory:
+        kept = client.create_experiment("gc-%s" % marker)
+        old, recent, active = (run_with_artifact(kept, directory) for _ in range(3))
+        gone = client.create_experiment("gc-%s-deleted" % marker)
+        gone_run = run_with_artifact(gone, directory)
+    client.delete_run(old)
+    client.delete_run(recent)
+    client.delete_experiment(gone)
+    data = {"experiment_kept": kept, "experiment_gone": gone, "old": [old, gone_run], "recent": recent, "active": active}
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    print(json.dumps(data))
+
+
 def main():
     if sys.argv[1:2] == ["fault-wheel"] and len(sys.argv) == 3:
         fault_wheel(sys.argv[2])
+    elif sys.argv[1:2] == ["gc-data"] and len(sys.argv) == 3:
+        gc_data(sys.argv[2])
     elif sys.argv[1:2] == ["downtime"] and len(sys.argv) > 4 and sys.argv[3] == "--":
         downtime(sys.argv[2], sys.argv[4:])
     else:
