@@ -114,7 +114,9 @@ def gc_data(target):
 
     with tempfile.TemporaryDirectory() as directory:
         kept = client.create_experiment("gc-%s" % marker)
-        old, recent, active = (run_with_artifact(kept, directory) for _ in range(3))
+        old = run_with_artifact(kept, directory)
+        recent = run_with_artifact(kept, directory)
+        active = run_with_artifact(kept, directory)
         gone = client.create_experiment("gc-%s-deleted" % marker)
         gone_run = run_with_artifact(gone, directory)
     client.delete_run(old)
