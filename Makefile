@@ -10,7 +10,7 @@ STAMP     := $(VENV)/.requirements.sha256
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv harness test lint docs sanity unit integration molecule lab lab-down bench bench-short build clean
+.PHONY: help venv harness test lint docs sanity unit integration alerts molecule lab lab-down bench bench-short build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -27,7 +27,7 @@ harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binarie
 	@$(HARNESS) all
 
 test: venv harness ## the whole suite (what CI runs)
-	@$(MAKE) --no-print-directory lint sanity unit integration build molecule
+	@$(MAKE) --no-print-directory lint sanity unit integration alerts build molecule
 
 lint: venv ## ansible-lint (production profile); README variable tables in step with argument_specs
 	@$(BIN)/ansible-lint --profile production
@@ -45,13 +45,13 @@ unit: venv ## unit tests for module logic
 integration: venv harness ## the modules against a real MinIO and fake-gcs-server
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(BIN)/pytest -q tests/integration
 
-# In this order: options, recovery, day2 and cluster start from the image of the host default converged.
-SCENARIOS := default gcs options recovery day2 cluster
+alerts: venv harness ## docs/monitoring: promtool checks the scrape configuration and alert rules, and shows each alert firing
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && cd docs/monitoring && \
+	  $$FILAMENT_PROMTOOL_BINARY check config prometheus.yml >/dev/null && \
+	  $$FILAMENT_PROMTOOL_BINARY test rules alerts.test.yml
 
-molecule: venv harness ## molecule scenarios on systemd hosts in Docker
-	@test "$$(ls -d molecule/*/molecule.yml | cut -d/ -f2 | sort | xargs)" = "$$(echo $(SCENARIOS) | xargs -n1 | sort | xargs)" \
-	  || { echo "SCENARIOS in the Makefile must list every scenario under molecule/"; exit 1; }
-	@eval "$$($(HARNESS) env | sed 's/^/export /')" && for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s || exit 1; done
+molecule: venv harness ## molecule scenarios on systemd hosts in Docker (tests/molecule/run.sh: the order and what runs side by side)
+	@eval "$$($(HARNESS) env | sed 's/^/export /')" && MOLECULE=$(BIN)/molecule tests/molecule/run.sh
 
 build: venv ## build the collection tarball, install it into a scratch path, render the module docs from there
 	@rm -rf .build/install && mkdir -p .build/install

@@ -17,7 +17,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN role-variables -->", "<!-- END role-variables -->"
-ROLES = ("mysql", "minio", "server", "caddy")
+ROLES = ("mysql", "minio", "server", "caddy", "metrics")
 
 
 def _type(opt):

@@ -4,7 +4,8 @@
 #
 #   harness.sh engine     use the running Docker engine, or install docker.io and start dockerd
 #   harness.sh image      build the systemd host image (debootstraps debian:bookworm if absent)
-#   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy (cached)
+#   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy, and take
+#                         Prometheus and promtool out of Debian's package (cached)
 #   harness.sh tools      the SSH client the cluster scenario logs in with
 #   harness.sh all        all four
 #   harness.sh env        print the variables the tests read (FILAMENT_* paths)
@@ -95,10 +96,28 @@ go_build() { # name module [fallback-module]
   sha256sum "$out" | cut -d' ' -f1 > "$out.sha256"
 }
 
+# Prometheus and promtool from Debian's prometheus package, unpacked, not installed (the package
+# would start a Prometheus server on this machine): the monitoring docs are checked with promtool
+# and the default scenario's scrape configuration with a real Prometheus.
+prometheus_bin() {
+  [ -x "$CACHE/bin/prometheus" ] && [ -x "$CACHE/bin/promtool" ] && return 0
+  log "unpacking prometheus and promtool from Debian's prometheus package (cached in $CACHE/bin)"
+  local tmp; tmp=$(mktemp -d "$CACHE/deb.XXXXXX")
+  chmod 0755 "$tmp"  # apt's download user must be able to write there
+  if ! (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1); then
+    [ "$(id -u)" = 0 ] && apt-get update -qq
+    (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1) || { rm -rf "$tmp"; log "apt-get download prometheus failed"; exit 1; }
+  fi
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
+  mv -f "$tmp/root/usr/bin/prometheus" "$tmp/root/usr/bin/promtool" "$CACHE/bin/"
+  rm -rf "$tmp"
+}
+
 binaries() {
   mkdir -p "$CACHE/bin"
   go_build minio "$MINIO_MODULE" "$MINIO_FALLBACK_MODULE"
   go_build fake-gcs-server "$FAKE_GCS_MODULE"
+  prometheus_bin
 }
 
 # A systemd host as a container: systemd is PID 1 without --privileged (the capability
@@ -133,6 +152,8 @@ FILAMENT_HOST_IMAGE=$HOST_IMAGE
 FILAMENT_CONVERGED_IMAGE=${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}
 FILAMENT_MINIO_BINARY=$CACHE/bin/minio
 FILAMENT_FAKE_GCS_BINARY=$CACHE/bin/fake-gcs-server
+FILAMENT_PROMETHEUS_BINARY=$CACHE/bin/prometheus
+FILAMENT_PROMTOOL_BINARY=$CACHE/bin/promtool
 FILAMENT_CA_BUNDLE=${FILAMENT_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 ENV
 }

@@ -55,6 +55,9 @@ Backups go to $BACKUP (restic over SFTP); take one now, and restore after make l
   .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/backup.yml
   .venv/bin/ansible-playbook -i inventories/lab/hosts.yml playbooks/restore.yml
 
+Prometheus (docs/monitoring/prometheus.yml): https://localhost:$PORT/metrics/targets lists every target,
+user prometheus, password in inventories/lab/credentials/caddy_metrics_password.
+
 Browser: https://localhost:$PORT  user: filament  password: in inventories/lab/credentials/caddy_filament_password
 (trust inventories/lab/credentials/caddy-root.crt to silence the certificate warning). Remove with: make lab-down
 MSG

@@ -6,13 +6,23 @@ needs from an index beyond what the converged virtualenv has (flit-core, the bui
 role's own package, which prepare.yml downloads beside it). The options scenario serves <dir> on
 the host's loopback and points server_package_index_url at <dir>/simple, so the server role can
 install the probe (listed in server_extra_packages) only from that index.
+
+`probe_index.py DIR --serve PORT` is that server: the files of DIR on 127.0.0.1:PORT, and for a
+project of the index that DIR does not hold, PyPI's own page of it (a new virtualenv installs
+everything through server_package_index_url: MLflow and its dependencies come from PyPI that way,
+the probe only from here). --ca names the CA bundle to trust for PyPI.
 """
 
+import argparse
 import base64
+import functools
 import hashlib
+import http.server
 import os
 import re
-import sys
+import ssl
+import urllib.error
+import urllib.request
 import zipfile
 
 NAME, VERSION = 'filament-index-probe', '1.0'
@@ -61,6 +71,49 @@ def write_index(out):
                      % ''.join('<a href="%s/">%s</a>' % (name, name) for name in sorted(projects)))
 
 
+UPSTREAM = 'https://pypi.org/simple/'
+
+
+class IndexHandler(http.server.SimpleHTTPRequestHandler):
+    """DIR's files; PyPI's page for a project DIR does not hold."""
+
+    context = None
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        path = self.path.split('?', 1)[0]
+        local = os.path.join(self.directory, path.lstrip('/'))
+        name = path[len('/simple/'):].strip('/') if path.startswith('/simple/') else ''
+        if not name or '/' in name or os.path.exists(local):
+            super().do_GET()
+            return
+        request = urllib.request.Request(UPSTREAM + name + '/', headers={'Accept': 'text/html'})
+        try:
+            with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            self.send_error(exc.code)
+            return
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/html')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(directory, port, ca):
+    IndexHandler.context = ssl.create_default_context(cafile=ca if ca and os.path.exists(ca) else None)
+    handler = functools.partial(IndexHandler, directory=directory)
+    http.server.ThreadingHTTPServer(('127.0.0.1', port), handler).serve_forever()
+
+
 if __name__ == '__main__':
-    write_probe(sys.argv[1])
-    write_index(sys.argv[1])
+    parser = argparse.ArgumentParser()
+    parser.add_argument('directory')
+    parser.add_argument('--serve', type=int)
+    parser.add_argument('--ca')
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.directory, args.serve, args.ca)
+    else:
+        write_probe(args.directory)
+        write_index(args.directory)

@@ -2,14 +2,15 @@
 # Copyright: Filament MLflow maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier
-check, the unit validator, MinIO's volumes, the database server's writable paths, a role's OS
-variables, the restart policy and the sandbox of every unit."""
+check, the targets the proxy lists for Prometheus, the unit validator, MinIO's volumes, the
+database server's writable paths, a role's OS variables, the restart policy and the sandbox of
+every unit."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
@@ -113,9 +114,16 @@ def systemd_sandbox(writable, capabilities=(), ambient=True, address_families=sa
         raise AnsibleFilterError('systemd_sandbox: %s' % exc)
 
 
+def metrics_sd_text(targets, scrape_address):
+    """The file the proxy serves at /metrics/targets: Prometheus's http_sd_configs document for the
+    targets (module_utils/metrics.py), each scraped at scrape_address."""
+    return metrics.sd_text(list(targets), str(scrape_address))
+
+
 class FilterModule:
     def filters(self):
         return {
+            'metrics_sd_text': metrics_sd_text,
             'minio_env_volumes': minio_env_volumes,
             'minio_layout_change': minio_layout_change,
             'minio_volume_paths': minio_volume_paths,

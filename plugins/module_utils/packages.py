@@ -47,5 +47,7 @@ def missing(names, drift_result):
 
 
 def apt_args(names):
-    """The arguments of ansible.builtin.apt that install the packages."""
-    return {'name': list(names), 'state': 'present', 'update_cache': True, 'cache_valid_time': 3600}
+    """The arguments of ansible.builtin.apt that install the packages (without what they only recommend:
+    the tested hosts have none of it)."""
+    return {'name': list(names), 'state': 'present', 'update_cache': True, 'cache_valid_time': 3600,
+            'install_recommends': False}

@@ -137,6 +137,8 @@ def _listeners(site, host):
     for group, role in TIERS:
         if host in site.hosts(group):
             found.extend((name, port) for name, port in (site.checked(host, role).get('ports') or {}).items())
+    # The exporters (filament.mlflow.metrics) run on every host of the site.
+    found.extend((name, port) for name, port in (site.checked(host, 'metrics').get('ports') or {}).items())
     return found
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os.path
 
+from ansible_collections.filament.mlflow.plugins.module_utils import metrics
+
 DB, STORAGE, SERVER, PROXY = 'mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy'
 LOOPBACK = '127.0.0.1'
 
@@ -134,7 +136,8 @@ def _value(hostvars, host, name, default):
 # The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
 # roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
 ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000,  # minio_port: of minio_address
-                 'minio_drives': ['/var/lib/minio/data']}
+                 'minio_drives': ['/var/lib/minio/data'], 'metrics_user': 'prometheus',
+                 'metrics_node_exporter_port': 9100, 'metrics_mysqld_exporter_port': 9104}
 
 
 def mysql_bind_address(host, groups, hostvars):
@@ -258,6 +261,55 @@ def _proxy(host, groups, hostvars):
         for server in _members(groups, SERVER)]}
 
 
+def metrics_host(host, groups, hostvars):
+    """The one address a host's exporters bind: loopback when only a proxy on its host scrapes them."""
+    return address(host, hostvars) if _remote(host, _members(groups, PROXY)) else LOOPBACK
+
+
+def _site_hosts(groups):
+    """Every host of the site once, in the order of the tiers."""
+    found = []
+    for group in (DB, STORAGE, SERVER, PROXY):
+        found.extend(member for member in _members(groups, group) if member not in found)
+    return found
+
+
+def _exporter(job, port_name, member, proxy, groups, hostvars):
+    listen = _value(hostvars, member, 'metrics_listen_address', metrics_host(member, groups, hostvars))
+    port = _value(hostvars, member, port_name, ROLE_DEFAULTS[port_name])
+    auth = metrics.basic_header(_value(hostvars, member, 'metrics_user', ROLE_DEFAULTS['metrics_user']),
+                                hostvars[member]['metrics_password'])
+    return metrics.target(job, member, '%s:%s' % (_client_host(listen, proxy, member, hostvars), port), '/metrics', auth)
+
+
+def metrics_targets(host, groups, hostvars):
+    """What the proxy on host serves under /metrics/ (module_utils/metrics.py): Caddy's own; each
+    host's node exporter and each database host's mysqld exporter where the host has
+    metrics_password; each MinIO node (and the pool's cluster view once); each MLflow server that
+    has server_metrics."""
+    found = [metrics.target('caddy', host, '', '')]
+    monitored = [member for member in _site_hosts(groups) if hostvars.get(member, {}).get('metrics_password')]
+    found += [_exporter('node', 'metrics_node_exporter_port', member, host, groups, hostvars) for member in monitored]
+    found += [_exporter('mysqld', 'metrics_mysqld_exporter_port', member, host, groups, hostvars)
+              for member in monitored if member in _members(groups, DB)]
+    for index, node in enumerate(_members(groups, STORAGE)):
+        listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
+        bound, dummy, port = str(listen).rpartition(':')
+        upstream = '%s:%s' % (_client_host(bound, host, node, hostvars), port)
+        if hostvars.get(node, {}).get('minio_tls_cert_src'):
+            upstream = 'https://' + upstream
+        found_vars = hostvars.get(node, {})
+        token = 'Bearer %s' % metrics.minio_token(found_vars.get('minio_root_user'), found_vars.get('minio_root_password'))
+        found.append(metrics.target('minio', node, upstream, '/minio/v2/metrics/node', token))
+        if index == 0:
+            found.append(metrics.target('minio-cluster', node, upstream, '/minio/v2/metrics/cluster', token))
+    upstreams = _value(hostvars, host, 'caddy_upstreams', None) or _proxy(host, groups, hostvars)['caddy_upstreams']()
+    for upstream, server in zip(upstreams, _members(groups, SERVER)):
+        if hostvars.get(server, {}).get('server_metrics'):
+            found.append(metrics.target('mlflow', server, upstream, '/metrics'))
+    return found
+
+
 TIERS = ((DB, _db), (STORAGE, _storage), (SERVER, _server), (PROXY, _proxy))
 
 
@@ -268,6 +320,10 @@ def _derivations(host, hostvars, groups):
     for group, tier in TIERS:
         if host in _members(groups, group):
             found.update(tier(host, groups, hostvars))
+    if host in _site_hosts(groups):
+        found['metrics_listen_address'] = lambda: metrics_host(host, groups, hostvars)
+    if host in _members(groups, PROXY):
+        found['caddy_metrics_targets'] = lambda: metrics_targets(host, groups, hostvars)
     return found
 
 

@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Asks the host in one call of M(filament.mlflow.drift), which reads dpkg's status database, which of the packages
     are not installed, and installs only those with M(ansible.builtin.apt) (updating the package lists when they are
-    older than an hour). A run where every package is there costs that one call.
+    older than an hour), without the packages they only recommend. A run where every package is there costs that one call.
   - In check mode on a host without C(python3-apt), which M(ansible.builtin.apt) needs to tell anything, it reports the
     packages a real run would install, as a change, instead of failing. A real run gets C(python3-apt) on the way.
 author:

@@ -41,4 +41,4 @@ def test_missing_reads_the_drift_answer():
 
 def test_apt_args():
     assert logic.apt_args(['caddy']) == {'name': ['caddy'], 'state': 'present', 'update_cache': True,
-                                         'cache_valid_time': 3600}
+                                         'cache_valid_time': 3600, 'install_recommends': False}

@@ -18,7 +18,11 @@ def facts(ip):
 
 def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
     groups = {group: ['lab'] for group in ALL}
-    assert logic.derive('lab', {'lab': {}}, groups) == {
+    found = logic.derive('lab', {'lab': {}}, groups)
+    # With no metrics_password the proxy serves Caddy's own metrics and MinIO's (which has its own key).
+    assert [(t['job'], t['upstream']) for t in found.pop('caddy_metrics_targets')] == [
+        ('caddy', ''), ('minio', '127.0.0.1:9000'), ('minio-cluster', '127.0.0.1:9000')]
+    assert found == {
         'mysql_bind_address': '127.0.0.1',
         'mysql_user_hosts': ['localhost', '127.0.0.1'],
         'minio_address': '127.0.0.1:9000',
@@ -34,6 +38,8 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         'mysql_primary': 'lab',
         'mysql_server_id': None,
         'mysql_replication_peers': [],
+        # The exporters on loopback.
+        'metrics_listen_address': '127.0.0.1',
     }
 
 
@@ -174,3 +180,38 @@ def test_a_primary_outside_mlflow_db_or_named_twice_is_refused():
     hostvars['h1'] = {'filament_address': 'db1.example.org', 'mysql_primary': 'h2'}
     with pytest.raises(logic.InvalidTopology, match='not an IPv4 address: set mysql_server_id'):
         logic.server_id('h1', hostvars)
+
+
+def test_the_proxy_serves_every_target_of_the_site_with_each_service_s_own_credentials():
+    hostvars, groups = cluster()
+    for host in hostvars:
+        hostvars[host].update(metrics_password='exporters-secret', minio_root_user='admin', minio_root_password='s3cret-key')
+    hostvars['h1']['server_metrics'] = True
+    hostvars['h4']['metrics_node_exporter_port'] = 19100
+    targets = logic.value('h3', 'caddy_metrics_targets', hostvars, groups, [])
+    by_route = {target['route']: target for target in targets}
+    assert [t['job'] for t in targets] == ['caddy'] + ['node'] * 4 + ['mysqld'] * 2 + ['minio', 'minio-cluster'] + ['minio'] * 3 + ['mlflow']
+    # Exporters elsewhere listen on their addresses, each port as its host sets it, behind basic auth.
+    assert by_route['/metrics/node/h1']['upstream'] == '10.0.0.1:9100'
+    assert by_route['/metrics/node/h4']['upstream'] == '10.0.0.4:19100'
+    assert by_route['/metrics/mysqld/h2']['upstream'] == '10.0.0.2:9104'
+    assert by_route['/metrics/node/h1']['authorization'] == 'Basic cHJvbWV0aGV1czpleHBvcnRlcnMtc2VjcmV0'
+    # MinIO with its bearer token; the cluster view once, from the first node; the proxy's own
+    # node exporter on loopback; MLflow only where server_metrics is on.
+    assert by_route['/metrics/minio/h4']['path'] == '/minio/v2/metrics/node'
+    assert by_route['/metrics/minio-cluster/h1']['path'] == '/minio/v2/metrics/cluster'
+    assert by_route['/metrics/minio/h1']['authorization'].startswith('Bearer ey')
+    assert by_route['/metrics/node/h3']['upstream'] == '127.0.0.1:9100'
+    assert by_route['/metrics/mlflow/h1']['upstream'] == '10.0.0.1:5000'
+    assert '/metrics/mlflow/h2' not in by_route
+    # Exporters listen on loopback only where the proxy is on their host.
+    assert logic.value('h3', 'metrics_listen_address', hostvars, groups, None) == '127.0.0.1'
+    assert logic.value('h1', 'metrics_listen_address', hostvars, groups, None) == '10.0.0.1'
+
+
+def test_a_host_without_metrics_password_has_no_exporter_targets():
+    hostvars, groups = cluster()
+    hostvars['h1']['metrics_password'] = 'exporters-secret'
+    jobs = [(t['job'], t['instance']) for t in logic.value('h3', 'caddy_metrics_targets', hostvars, groups, [])
+            if t['job'] in ('node', 'mysqld')]
+    assert jobs == [('node', 'h1'), ('mysqld', 'h1')]
