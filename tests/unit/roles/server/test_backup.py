@@ -157,3 +157,8 @@ def test_definers_are_taken_out_of_a_dump():
     assert found[1] == b'CREATE PROCEDURE p()\n'
     # A row that holds such text keeps it.
     assert found[2] == lines[2]
+
+
+def test_retention_keeps_the_last_and_the_recent_or_only_the_last():
+    assert backup.retention_args({}) == ['--keep-last', '14', '--keep-within', '30d']
+    assert backup.retention_args({'FILAMENT_BACKUP_KEEP_LAST': '2', 'FILAMENT_BACKUP_KEEP_WITHIN': ''}) == ['--keep-last', '2']

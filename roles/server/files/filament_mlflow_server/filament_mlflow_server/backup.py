@@ -416,8 +416,7 @@ def command_backup(stack, _args):
     verify_snapshot(stack, snapshot)
 
     stack.restic('forgetting snapshots outside the retention', 'forget', '--host', stack.host, '--tag', TAG,
-                 '--keep-last', stack.env.get('FILAMENT_BACKUP_KEEP_LAST', '14'),
-                 '--keep-within', stack.env.get('FILAMENT_BACKUP_KEEP_WITHIN', '30d'), '--prune')
+                 *retention_args(stack.env), '--prune')
     subset = stack.env.get('FILAMENT_BACKUP_READ_DATA_SUBSET', '10%')
     stack.restic('checking the repository', 'check', *(['--read-data-subset', subset] if subset else []))
 
@@ -453,6 +452,14 @@ def verify_snapshot(stack, snapshot):
     with open(manifest, 'rb') as handle:
         if handle.read() != read_back:
             raise BackupError('verifying the snapshot failed: its manifest reads back different')
+
+
+def retention_args(env):
+    """restic forget's rules: the last FILAMENT_BACKUP_KEEP_LAST snapshots, and every snapshot within
+    FILAMENT_BACKUP_KEEP_WITHIN (no age rule where that is empty); a snapshot either keeps stays."""
+    args = ['--keep-last', env.get('FILAMENT_BACKUP_KEEP_LAST', '14')]
+    within = env.get('FILAMENT_BACKUP_KEEP_WITHIN', '30d')
+    return args + (['--keep-within', within] if within else [])
 
 
 def write_success(state, when, result):
