@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The molecule scenarios, in the order their images need: `default` first (the scenarios after it
 # start from an image of the host it converged), then two chains side by side, each scenario on
-# its own hosts, ports and networks: gcs then recovery, beside options then day2 (the machine has
-# two cores; most of a scenario's time is spent waiting on its hosts). `cluster` last, alone: its
+# its own hosts, ports and networks: gcs, recovery and bad_input, beside options and day2 (the
+# machine has two cores; most of a scenario's time is spent waiting on its hosts). `cluster` last, alone: its
 # failover timings want the machine to itself. The chain beside writes to a log that is shown
 # when it ends. Any failure fails the run.
 #   tests/molecule/run.sh             every scenario
@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 MOLECULE=${MOLECULE:-.venv/bin/molecule}
-SCENARIOS=(default gcs recovery options day2 cluster)
+SCENARIOS=(default gcs recovery bad_input options day2 cluster)
 
 listed=$(printf '%s\n' "${SCENARIOS[@]}" | sort | xargs)
 present=$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml | cut -d/ -f2 | sort | xargs)
@@ -28,11 +28,11 @@ if [ $# -gt 0 ]; then chain "$@"; exit $?; fi
 start=$SECONDS
 chain default || exit 1
 log=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
-chain gcs recovery >"$log" 2>&1 &
+chain gcs recovery bad_input >"$log" 2>&1 &
 beside=$!
 chain options day2; ours=$?
 wait "$beside"; theirs=$?
-echo "=== gcs and recovery, run beside options and day2:"
+echo "=== gcs, recovery and bad_input, run beside options and day2:"
 cat "$log"; rm -f "$log"
 [ "$ours" -eq 0 ] && [ "$theirs" -eq 0 ] || exit 1
 chain cluster || exit 1
