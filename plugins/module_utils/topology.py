@@ -227,11 +227,15 @@ def _storage(host, groups, hostvars):
 def _s3_endpoint_url(host, groups, hostvars):
     """The MinIO node on host where there is one, else the first of the pool, as the server reaches it."""
     storage = _members(groups, STORAGE)
-    node = host if host in storage else storage[0]
+    return _minio_url(host if host in storage else storage[0], host, groups, hostvars)
+
+
+def _minio_url(node, client, groups, hostvars):
+    """How client reaches node's MinIO: scheme://address:port."""
     listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
     bound, dummy, port = str(listen).rpartition(':')
     scheme = 'https' if hostvars.get(node, {}).get('minio_tls_cert_src') else 'http'
-    return '%s://%s:%s' % (scheme, _client_host(bound, host, node, hostvars), port)
+    return '%s://%s:%s' % (scheme, _client_host(bound, client, node, hostvars), port)
 
 
 def server_job_host(groups):
@@ -293,11 +297,9 @@ def metrics_targets(host, groups, hostvars):
     found += [_exporter('mysqld', 'metrics_mysqld_exporter_port', member, host, groups, hostvars)
               for member in monitored if member in _members(groups, DB)]
     for index, node in enumerate(_members(groups, STORAGE)):
-        listen = _value(hostvars, node, 'minio_address', minio_address(node, groups, hostvars))
-        bound, dummy, port = str(listen).rpartition(':')
-        upstream = '%s:%s' % (_client_host(bound, host, node, hostvars), port)
-        if hostvars.get(node, {}).get('minio_tls_cert_src'):
-            upstream = 'https://' + upstream
+        # Caddy's upstream: host:port over HTTP, the whole URL over HTTPS.
+        upstream = _minio_url(node, host, groups, hostvars)
+        upstream = upstream[len('http://'):] if upstream.startswith('http://') else upstream
         found_vars = hostvars.get(node, {})
         token = 'Bearer %s' % metrics.minio_token(found_vars.get('minio_root_user'), found_vars.get('minio_root_password'))
         found.append(metrics.target('minio', node, upstream, '/minio/v2/metrics/node', token))
