@@ -1,10 +1,12 @@
-"""Write the role variable tables of README.md and of each role's README from meta/argument_specs.yml.
+"""Write the role variable tables of README.md and of each role's README from meta/argument_specs.yml,
+and the server role's advisory table (the CVE floor) from roles/server/vars/advisories.yml.
 
     python docs/gen_role_variables.py          # rewrite the READMEs
     python docs/gen_role_variables.py --check  # exit 1 if one is out of date
 
 The argument specs are the single source of truth; the READMEs carry a generated copy between
-the `role-variables` markers: README.md every role's table, roles/<role>/README.md its own.
+the `role-variables` markers: README.md every role's table, roles/<role>/README.md its own. The
+server role's README carries the advisory table between the `advisories` markers.
 """
 
 import argparse
@@ -17,6 +19,8 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN role-variables -->", "<!-- END role-variables -->"
+ADVISORIES = ("<!-- BEGIN advisories -->", "<!-- END advisories -->")
+APPLIES = {"always": "yes", "mlflow_auth": "with `server_auth: mlflow`", "file_store": "no (file store only)"}
 ROLES = ("mysql", "minio", "server", "caddy", "metrics")
 
 
@@ -74,10 +78,22 @@ def tables():
     return "\n".join(role_table(role) for role in ROLES)
 
 
-def render(text, body):
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    return f"{head}{BEGIN}\n{body}{END}{tail}"
+def advisory_table():
+    path = ROOT / "roles" / "server" / "vars" / "advisories.yml"
+    rows = ["| advisory | severity | what | affected | fixed in | counts here | source |", "|---|---|---|---|---|---|---|"]
+    for entry in yaml.safe_load(path.read_text())["__server_advisories"]:
+        name = entry["id"] + (f" ({entry['ghsa']})" if entry.get("ghsa") else "")
+        source, dummy, note = entry["source"].partition(" ")
+        rows.append(f"| {name} | {entry['severity']} | {entry['summary']} | `{entry['affected']}` | {entry['fixed']} "
+                    f"| {APPLIES[entry['applies']]} | {source} {note.strip()} |".replace("  |", " |"))
+    return "\n".join(rows) + "\n"
+
+
+def render(text, body, markers=(BEGIN, END)):
+    begin, end = markers
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    return f"{head}{begin}\n{body}{end}{tail}"
 
 
 def documents():
@@ -85,7 +101,10 @@ def documents():
     yield README, render(README.read_text(), tables())
     for role in ROLES:
         path = ROOT / "roles" / role / "README.md"
-        yield path, render(path.read_text(), role_table(role, heading=False))
+        text = render(path.read_text(), role_table(role, heading=False))
+        if role == "server":
+            text = render(text, advisory_table(), ADVISORIES)
+        yield path, text
 
 
 def main():
@@ -101,7 +120,7 @@ def main():
         else:
             path.write_text(wanted)
     if stale:
-        sys.exit("role variable tables out of date in " + ", ".join(stale) + ": run `make docs`")
+        sys.exit("role variable or advisory tables out of date in " + ", ".join(stale) + ": run `make docs`")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 """Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier
 check, the targets the proxy lists for Prometheus, the unit validator, MinIO's volumes, the
 database server's writable paths, a role's OS variables, the restart policy and the sandbox of
-every unit."""
+every unit, and the MLflow advisories a release is refused for."""
 
 from __future__ import annotations
 
@@ -13,12 +13,30 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
+from ansible_collections.filament.mlflow.plugins.plugin_utils import advisories
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
 
 
 def tier_problems(host, hostvars, groups):
     """Where the tiers of site.yml disagree, seen from host (a list of messages naming variable and host)."""
     return site_checks.tier_problems(host, hostvars, groups)
+
+
+def mlflow_advisories(version, table, auth='proxy', accepted=None):
+    """The advisories of table (roles/server/vars/advisories.yml) that affect MLflow release version
+    as the server role runs it (auth: server_auth), less those accepted names (module_utils/advisories.py).
+    Each comes with its description."""
+    try:
+        return [dict(entry, description=advisories.describe([entry]), accepted=entry not in
+                     advisories.refused(version, table, auth, accepted))
+                for entry in advisories.affecting(version, table, auth)]
+    except advisories.AdvisoryError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def mlflow_advisories_unknown(accepted, table):
+    """The names in accepted that no advisory of table goes by."""
+    return advisories.unknown(accepted, table)
 
 
 def derived(host, name, hostvars, groups, default):
@@ -124,6 +142,8 @@ class FilterModule:
     def filters(self):
         return {
             'metrics_sd_text': metrics_sd_text,
+            'mlflow_advisories': mlflow_advisories,
+            'mlflow_advisories_unknown': mlflow_advisories_unknown,
             'minio_env_volumes': minio_env_volumes,
             'minio_layout_change': minio_layout_change,
             'minio_volume_paths': minio_volume_paths,

@@ -198,10 +198,23 @@ def _storage_problems(site, host, server):
         problems.append('%s: server_s3_endpoint_url %s uses %s, but %s serves %s (minio_tls_cert_src %s).'
                         % (host, server['s3_endpoint_url'], scheme, where, wanted_scheme,
                            'set' if minio.get('tls') else 'empty'))
-    for ours, theirs in (('server_s3_access_key', 'minio_root_user'), ('server_s3_secret_key', 'minio_root_password')):
-        mine, wanted = site.var(host, ours), site.var(target, theirs)
+    # MLflow works with its own key (the minio role's minio_mlflow_user), never the root key.
+    access_key = server.get('s3_access_key')
+    if access_key is not None and str(access_key) == str(site.var(target, 'minio_root_user')):
+        problems.append("%s: server_s3_access_key is minio_root_user, the root key of %s; MLflow gets its own key: "
+                        "set server_s3_access_key to minio_mlflow_user ('%s') and server_s3_secret_key to "
+                        "minio_mlflow_password." % (host, where, minio.get('mlflow_user')))
+    elif access_key is not None and minio.get('mlflow_user') is not None and str(access_key) != str(minio['mlflow_user']):
+        problems.append("%s: server_s3_access_key is '%s', but %s has minio_mlflow_user '%s'."
+                        % (host, access_key, where, minio['mlflow_user']))
+    else:
+        mine, wanted = site.var(host, 'server_s3_secret_key'), site.var(target, 'minio_mlflow_password')
         if mine is not None and wanted is not None and str(mine) != str(wanted):
-            problems.append('%s: %s is not the %s of %s.' % (host, ours, theirs, where))
+            problems.append('%s: server_s3_secret_key is not the minio_mlflow_password of %s.' % (host, where))
+    if minio.get('bucket') is not None and server.get('bucket') is not None \
+            and str(server['bucket']) != str(minio['bucket']):
+        problems.append("%s: server_bucket is '%s', but %s makes minio_bucket '%s' for MLflow's key."
+                        % (host, server['bucket'], where, minio['bucket']))
     minio_host, dummy = split_host_port(minio.get('address', ''))
     if target != host and is_loopback(minio_host):
         problems.append('%s: the MLflow server reaches MinIO at %s, but minio_address on %s is %s (loopback only).'
@@ -222,11 +235,15 @@ def _pool_problems(site, host, minio):
         if [str(volume) for volume in theirs.get('volumes') or []] != volumes:
             problems.append('%s: minio_volumes is %s, but %s has %s; every host of a MinIO pool must give '
                             'the same.' % (host, volumes, other, theirs.get('volumes')))
-        for name in ('minio_root_user', 'minio_root_password'):
+        for name in ('minio_root_user', 'minio_root_password', 'minio_mlflow_password', 'minio_metrics_password'):
             mine, wanted = site.var(host, name), site.var(other, name)
             if mine is not None and wanted is not None and str(mine) != str(wanted):
-                problems.append('%s: %s is not the one of %s; the hosts of a MinIO pool share their root '
+                problems.append('%s: %s is not the one of %s; the hosts of a MinIO pool share their users and '
                                 'credentials.' % (host, name, other))
+        for name in ('bucket', 'mlflow_user', 'metrics_user'):
+            if theirs.get(name) is not None and minio.get(name) is not None and theirs[name] != minio[name]:
+                problems.append("%s: minio_%s is '%s', but %s has '%s'; the hosts of a MinIO pool share their "
+                                "users and buckets." % (host, name, minio[name], other, theirs[name]))
     try:
         named = {split_url(endpoint)[1].lower() for volume in volumes for endpoint in minio_volumes.expand(volume)}
     except minio_volumes.InvalidVolume:

@@ -136,7 +136,7 @@ def _value(hostvars, host, name, default):
 # The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
 # roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
 ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000,  # minio_port: of minio_address
-                 'minio_drives': ['/var/lib/minio/data'], 'metrics_user': 'prometheus',
+                 'minio_drives': ['/var/lib/minio/data'], 'minio_metrics_user': 'prometheus', 'metrics_user': 'prometheus',
                  'metrics_node_exporter_port': 9100, 'metrics_mysqld_exporter_port': 9104}
 
 
@@ -289,19 +289,23 @@ def _exporter(job, port_name, member, proxy, groups, hostvars):
 def metrics_targets(host, groups, hostvars):
     """What the proxy on host serves under /metrics/ (module_utils/metrics.py): Caddy's own; each
     host's node exporter and each database host's mysqld exporter where the host has
-    metrics_password; each MinIO node (and the pool's cluster view once); each MLflow server that
-    has server_metrics."""
+    metrics_password; each MinIO node (and the pool's cluster view once) where the pool has a
+    metrics key (minio_metrics_password); each MLflow server that has server_metrics."""
     found = [metrics.target('caddy', host, '', '')]
     monitored = [member for member in _site_hosts(groups) if hostvars.get(member, {}).get('metrics_password')]
     found += [_exporter('node', 'metrics_node_exporter_port', member, host, groups, hostvars) for member in monitored]
     found += [_exporter('mysqld', 'metrics_mysqld_exporter_port', member, host, groups, hostvars)
               for member in monitored if member in _members(groups, DB)]
     for index, node in enumerate(_members(groups, STORAGE)):
+        secret = hostvars.get(node, {}).get('minio_metrics_password')
+        if not secret:
+            continue
         # Caddy's upstream: host:port over HTTP, the whole URL over HTTPS.
         upstream = _minio_url(node, host, groups, hostvars)
         upstream = upstream[len('http://'):] if upstream.startswith('http://') else upstream
-        found_vars = hostvars.get(node, {})
-        token = 'Bearer %s' % metrics.minio_token(found_vars.get('minio_root_user'), found_vars.get('minio_root_password'))
+        # Signed with the metrics key, whose policy allows admin:Prometheus and nothing else.
+        user = _value(hostvars, node, 'minio_metrics_user', ROLE_DEFAULTS['minio_metrics_user'])
+        token = 'Bearer %s' % metrics.minio_token(user, secret)
         found.append(metrics.target('minio', node, upstream, '/minio/v2/metrics/node', token))
         if index == 0:
             found.append(metrics.target('minio-cluster', node, upstream, '/minio/v2/metrics/cluster', token))

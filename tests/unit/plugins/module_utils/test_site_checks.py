@@ -12,14 +12,16 @@ def checked(mysql=None, minio=None, server=None, caddy=None, **variables):
     host = {
         '__mysql_checked': {'ports': {'mysql_port': 3306}, 'port': 3306, 'bind_address': '127.0.0.1',
                             'user': 'mlflow', 'database': 'mlflow'},
-        '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '127.0.0.1:9000', 'tls': False},
+        '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '127.0.0.1:9000', 'tls': False,
+                            'bucket': 'mlflow', 'mlflow_user': 'mlflow'},
         '__server_checked': {'ports': {'server_port': 5000}, 'port': 5000, 'listen_address': '127.0.0.1',
                              'db_host': '127.0.0.1', 'db_port': 3306, 'db_user': 'mlflow', 'db_name': 'mlflow',
-                             'gcs': False, 's3_endpoint_url': 'http://127.0.0.1:9000'},
+                             'gcs': False, 's3_endpoint_url': 'http://127.0.0.1:9000', 's3_access_key': 'mlflow',
+                             'bucket': 'mlflow'},
         '__caddy_checked': {'ports': {'caddy_http_port': 80, 'caddy_https_port': 443}, 'upstreams': ['127.0.0.1:5000']},
         'mysql_password': 's3cret-db', 'server_db_password': 's3cret-db',
-        'minio_root_user': 'admin', 'minio_root_password': 's3cret-minio',
-        'server_s3_access_key': 'admin', 'server_s3_secret_key': 's3cret-minio',
+        'minio_root_user': 'admin', 'minio_root_password': 's3cret-minio', 'minio_mlflow_password': 's3cret-mlflow',
+        'server_s3_access_key': 'mlflow', 'server_s3_secret_key': 's3cret-mlflow',
         'ansible_facts': {'default_ipv4': {'address': '10.0.0.1'}, 'all_ipv4_addresses': ['10.0.0.1']},
     }
     for role, change in (('mysql', mysql), ('minio', minio), ('server', server), ('caddy', caddy)):
@@ -65,7 +67,22 @@ def test_storage_port_scheme_and_keys_must_agree():
         '(minio_address).',
         'lab: server_s3_endpoint_url https://127.0.0.1:9100 uses https, but MinIO on lab serves http '
         '(minio_tls_cert_src empty).',
-        'lab: server_s3_secret_key is not the minio_root_password of MinIO on lab.',
+        'lab: server_s3_secret_key is not the minio_mlflow_password of MinIO on lab.',
+    ]
+
+
+def test_the_server_never_gets_the_root_key():
+    problems = one_host(server={'s3_access_key': 'admin'}, server_s3_secret_key='s3cret-minio')
+    assert problems == ["lab: server_s3_access_key is minio_root_user, the root key of MinIO on lab; MLflow gets its "
+                        "own key: set server_s3_access_key to minio_mlflow_user ('mlflow') and server_s3_secret_key "
+                        "to minio_mlflow_password."]
+    assert not any('s3cret' in p for p in problems)
+
+
+def test_the_server_key_and_bucket_are_the_ones_minio_makes():
+    assert one_host(server={'s3_access_key': 'someone', 'bucket': 'artifacts'}) == [
+        "lab: server_s3_access_key is 'someone', but MinIO on lab has minio_mlflow_user 'mlflow'.",
+        "lab: server_bucket is 'artifacts', but MinIO on lab makes minio_bucket 'mlflow' for MLflow's key.",
     ]
 
 
@@ -137,7 +154,7 @@ def test_the_hosts_of_a_minio_pool_give_the_same_volumes_and_credentials_and_eac
     assert site_checks.tier_problems('s1', hostvars, groups) == [
         "s1: minio_volumes is ['http://10.0.0.{1...3}:9000/srv/minio'], but s2 has "
         "['http://10.0.0.{1...2}:9000/srv/minio']; every host of a MinIO pool must give the same.",
-        's1: minio_root_password is not the one of s3; the hosts of a MinIO pool share their root credentials.']
+        's1: minio_root_password is not the one of s3; the hosts of a MinIO pool share their users and credentials.']
     hostvars['s3']['__minio_checked']['volumes'] = ['http://10.0.0.{1...2}:9000/srv/minio']
     assert site_checks.tier_problems('s3', hostvars, groups)[-1] == (
         's3: minio_volumes (http://10.0.0.{1...2}:9000/srv/minio) names no drive of this host; '

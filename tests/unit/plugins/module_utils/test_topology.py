@@ -6,6 +6,7 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.filament.mlflow.plugins.module_utils import metrics
 from ansible_collections.filament.mlflow.plugins.module_utils import topology as logic
 
 ROLES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles')
@@ -18,7 +19,7 @@ def facts(ip):
 
 def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
     groups = {group: ['lab'] for group in ALL}
-    found = logic.derive('lab', {'lab': {}}, groups)
+    found = logic.derive('lab', {'lab': {'minio_metrics_password': 'metrics-key'}}, groups)
     # With no metrics_password the proxy serves Caddy's own metrics and MinIO's (which has its own key).
     assert [(t['job'], t['upstream']) for t in found.pop('caddy_metrics_targets')] == [
         ('caddy', ''), ('minio', '127.0.0.1:9000'), ('minio-cluster', '127.0.0.1:9000')]
@@ -108,6 +109,7 @@ def test_the_defaults_read_across_hosts_are_the_roles_own():
     assert logic.ROLE_DEFAULTS['mysql_port'] == default('mysql', 'mysql_port')
     assert logic.ROLE_DEFAULTS['server_port'] == default('server', 'server_port')
     assert logic.ROLE_DEFAULTS['minio_drives'] == default('minio', 'minio_drives')
+    assert logic.ROLE_DEFAULTS['minio_metrics_user'] == default('minio', 'minio_metrics_user')
     with open(os.path.join(ROLES, 'minio', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
         minio_address = yaml.safe_load(handle)['argument_specs']['main']['options']['minio_address']['default']
     assert str(logic.ROLE_DEFAULTS['minio_port']) == minio_address.rpartition(':')[2]
@@ -185,7 +187,8 @@ def test_a_primary_outside_mlflow_db_or_named_twice_is_refused():
 def test_the_proxy_serves_every_target_of_the_site_with_each_service_s_own_credentials():
     hostvars, groups = cluster()
     for host in hostvars:
-        hostvars[host].update(metrics_password='exporters-secret', minio_root_user='admin', minio_root_password='s3cret-key')
+        hostvars[host].update(metrics_password='exporters-secret', minio_root_user='admin', minio_root_password='s3cret-key',
+                              minio_metrics_password='metrics-key')
     hostvars['h1']['server_metrics'] = True
     hostvars['h4']['metrics_node_exporter_port'] = 19100
     targets = logic.value('h3', 'caddy_metrics_targets', hostvars, groups, [])
@@ -200,13 +203,20 @@ def test_the_proxy_serves_every_target_of_the_site_with_each_service_s_own_crede
     # node exporter on loopback; MLflow only where server_metrics is on.
     assert by_route['/metrics/minio/h4']['path'] == '/minio/v2/metrics/node'
     assert by_route['/metrics/minio-cluster/h1']['path'] == '/minio/v2/metrics/cluster'
-    assert by_route['/metrics/minio/h1']['authorization'].startswith('Bearer ey')
+    # The token is the metrics key's (admin:Prometheus only), never one the root key signs.
+    assert by_route['/metrics/minio/h1']['authorization'] == 'Bearer ' + metrics.minio_token('prometheus', 'metrics-key')
     assert by_route['/metrics/node/h3']['upstream'] == '127.0.0.1:9100'
     assert by_route['/metrics/mlflow/h1']['upstream'] == '10.0.0.1:5000'
     assert '/metrics/mlflow/h2' not in by_route
     # Exporters listen on loopback only where the proxy is on their host.
     assert logic.value('h3', 'metrics_listen_address', hostvars, groups, None) == '127.0.0.1'
     assert logic.value('h1', 'metrics_listen_address', hostvars, groups, None) == '10.0.0.1'
+
+
+def test_a_pool_without_a_metrics_key_has_no_minio_targets():
+    hostvars, groups = cluster()
+    jobs = {t['job'] for t in logic.value('h3', 'caddy_metrics_targets', hostvars, groups, [])}
+    assert not jobs & {'minio', 'minio-cluster'}
 
 
 def test_a_host_without_metrics_password_has_no_exporter_targets():
