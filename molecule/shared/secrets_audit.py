@@ -75,7 +75,9 @@ def main():
     if not secrets:
         print(json.dumps({'error': 'no secrets to look for'}))
         return 1
-    patterns = '\n'.join(secrets.values()).encode() + b'\n'
+    # grep takes one pattern per line: a secret of several lines (a JSON key file) is looked for
+    # whole in the texts above, and in files by the one-line secrets a scenario adds for it.
+    patterns = '\n'.join(value for value in secrets.values() if '\n' not in value).encode() + b'\n'
     report = {'secrets': sorted(secrets), 'findings': [], 'held_by': {}}
 
     for output in args.output:
@@ -98,6 +100,8 @@ def main():
                 report['findings'].append({'where': '%s: %s' % (host, where), 'secrets': names})
         report.setdefault('sizes', {})[host] = {where: len(text) for where, text in places.items()}
 
+        if not patterns.strip():
+            continue
         for path in files_with_secrets(host, patterns, user='nobody'):
             report['findings'].append({'where': '%s: %s, readable by nobody' % (host, path), 'secrets': []})
         held = files_with_secrets(host, patterns)
