@@ -13,8 +13,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
-from ansible_collections.filament.mlflow.plugins.plugin_utils import advisories
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
+from ansible_collections.filament.mlflow.plugins.plugin_utils import advisories
 
 
 def tier_problems(host, hostvars, groups):
@@ -24,11 +24,10 @@ def tier_problems(host, hostvars, groups):
 
 def mlflow_advisories(version, table, auth='proxy', accepted=None):
     """The advisories of table (roles/server/vars/advisories.yml) that affect MLflow release version
-    as the server role runs it (auth: server_auth), less those accepted names (module_utils/advisories.py).
-    Each comes with its description."""
+    as the server role runs it (auth: server_auth), each with its description and whether accepted
+    names it (plugin_utils/advisories.py)."""
     try:
-        return [dict(entry, description=advisories.describe([entry]), accepted=entry not in
-                     advisories.refused(version, table, auth, accepted))
+        return [dict(entry, description=advisories.describe([entry]), accepted=advisories.is_accepted(entry, accepted))
                 for entry in advisories.affecting(version, table, auth)]
     except advisories.AdvisoryError as exc:
         raise AnsibleFilterError(str(exc))

@@ -92,10 +92,14 @@ def unknown(accepted, table):
     return [name for name in accepted or [] if name not in known]
 
 
+def is_accepted(entry, accepted):
+    """Whether accepted (server_mlflow_accepted_advisories) names the advisory, by CVE or GHSA id."""
+    return bool(set(accepted or []) & set(names(entry)))
+
+
 def refused(version, table, auth='proxy', accepted=None):
     """The advisories affecting version that accepted does not name: preflight stops on these."""
-    accepted = set(accepted or [])
-    return [entry for entry in affecting(version, table, auth) if not accepted & set(names(entry))]
+    return [entry for entry in affecting(version, table, auth) if not is_accepted(entry, accepted)]
 
 
 def describe(entries):
