@@ -4,13 +4,13 @@
 """Filters the roles and site.yml share: the wiring derived from the inventory, the cross-tier
 check, the targets the proxy lists for Prometheus, the unit validator, MinIO's volumes, the
 database server's writable paths, a role's OS variables, the restart policy and the sandbox of
-every unit, and the MLflow advisories a release is refused for."""
+every unit, the MLflow advisories a release is refused for, and what is wrong with MLflow's users."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mysql_paths, os_vars, replication, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
@@ -31,6 +31,15 @@ def mlflow_advisories(version, table, auth='proxy', accepted=None):
                 for entry in advisories.affecting(version, table, auth)]
     except advisories.AdvisoryError as exc:
         raise AnsibleFilterError(str(exc))
+
+
+def mlflow_auth_problem(users, admin_username):
+    """What is wrong with server_auth_users (module_utils/mlflow_auth.py), or '' (one message, naming the entry)."""
+    try:
+        mlflow_auth.wanted_users(admin_username, users, where='server_auth_users')
+    except mlflow_auth.AuthError as exc:
+        return str(exc)
+    return ''
 
 
 def mlflow_advisories_unknown(accepted, table):
@@ -143,6 +152,7 @@ class FilterModule:
             'metrics_sd_text': metrics_sd_text,
             'mlflow_advisories': mlflow_advisories,
             'mlflow_advisories_unknown': mlflow_advisories_unknown,
+            'mlflow_auth_problem': mlflow_auth_problem,
             'minio_env_volumes': minio_env_volumes,
             'minio_layout_change': minio_layout_change,
             'minio_volume_paths': minio_volume_paths,

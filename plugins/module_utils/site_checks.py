@@ -160,7 +160,8 @@ def _database_problems(site, host, server):
         problems.append('%s: server_db_port is %s, but %s listens on mysql_port %s.'
                         % (host, server.get('db_port'), where, mysql.get('port')))
     for ours, mine, theirs, key in (('server_db_user', 'db_user', 'mysql_user', 'user'),
-                                    ('server_db_name', 'db_name', 'mysql_database', 'database')):
+                                    ('server_db_name', 'db_name', 'mysql_database', 'database'),
+                                    ('server_auth_db_name', 'auth_db_name', 'mysql_auth_database', 'auth_database')):
         if str(server.get(mine)) != str(mysql.get(key)):
             problems.append("%s: %s is '%s', but %s has %s '%s'."
                             % (host, ours, server.get(mine), where, theirs, mysql.get(key)))
@@ -314,7 +315,23 @@ def _proxy_problems(site, host, caddy):
         if target != host and is_loopback(server.get('listen_address', '')):
             problems.append('%s: caddy_upstreams has %s, but server_listen_address on %s is %s (loopback only).'
                             % (host, upstream, target, server.get('listen_address')))
+        problems.extend(_auth_problems(host, caddy.get('auth'), target, server.get('auth')))
     return problems
+
+
+def _auth_problems(host, caddy_auth, target, server_auth):
+    """Exactly one of the proxy and the server checks users: never both, never neither."""
+    if not caddy_auth or not server_auth:
+        return []
+    if caddy_auth == 'upstream' and server_auth != 'mlflow':
+        return ['%s: caddy_auth is upstream, but the MLflow server on %s has server_auth %s and checks nobody: '
+                'anyone could reach it. Set caddy_auth: basic, or server_auth: mlflow on the servers.'
+                % (host, target, server_auth)]
+    if caddy_auth != 'upstream' and server_auth == 'mlflow':
+        return ['%s: caddy_auth is %s, but the MLflow server on %s checks its own users (server_auth mlflow): '
+                'set caddy_auth: upstream (or leave it unset; it follows the servers), or server_auth: proxy.'
+                % (host, caddy_auth, target)]
+    return []
 
 
 def tier_problems(host, hostvars, groups):

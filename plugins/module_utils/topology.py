@@ -257,8 +257,15 @@ def _server(host, groups, hostvars):
     return found
 
 
+def proxy_auth(groups, hostvars):
+    """Who checks users at the proxy: 'upstream' where the MLflow servers do (server_auth: mlflow)."""
+    servers = _members(groups, SERVER)
+    return 'upstream' if servers and hostvars.get(servers[0], {}).get('server_auth') == 'mlflow' else 'basic'
+
+
 def _proxy(host, groups, hostvars):
-    return {'caddy_upstreams': lambda: [
+    return {'caddy_auth': lambda: proxy_auth(groups, hostvars),
+            'caddy_upstreams': lambda: [
         '%s:%s' % (_client_host(_value(hostvars, server, 'server_listen_address', server_host(server, groups, hostvars)),
                                 host, server, hostvars),
                    _value(hostvars, server, 'server_port', ROLE_DEFAULTS['server_port']))

@@ -11,14 +11,15 @@ def checked(mysql=None, minio=None, server=None, caddy=None, **variables):
     """One host's variables as they stand after every tier's preflight passed (the lab's values)."""
     host = {
         '__mysql_checked': {'ports': {'mysql_port': 3306}, 'port': 3306, 'bind_address': '127.0.0.1',
-                            'user': 'mlflow', 'database': 'mlflow'},
+                            'user': 'mlflow', 'database': 'mlflow', 'auth_database': 'mlflow_auth'},
         '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '127.0.0.1:9000', 'tls': False,
                             'bucket': 'mlflow', 'mlflow_user': 'mlflow'},
         '__server_checked': {'ports': {'server_port': 5000}, 'port': 5000, 'listen_address': '127.0.0.1',
                              'db_host': '127.0.0.1', 'db_port': 3306, 'db_user': 'mlflow', 'db_name': 'mlflow',
                              'gcs': False, 's3_endpoint_url': 'http://127.0.0.1:9000', 's3_access_key': 'mlflow',
-                             'bucket': 'mlflow'},
-        '__caddy_checked': {'ports': {'caddy_http_port': 80, 'caddy_https_port': 443}, 'upstreams': ['127.0.0.1:5000']},
+                             'bucket': 'mlflow', 'auth': 'proxy', 'auth_db_name': 'mlflow_auth'},
+        '__caddy_checked': {'ports': {'caddy_http_port': 80, 'caddy_https_port': 443}, 'upstreams': ['127.0.0.1:5000'],
+                            'auth': 'basic'},
         'mysql_password': 's3cret-db', 'server_db_password': 's3cret-db',
         'minio_root_user': 'admin', 'minio_root_password': 's3cret-minio', 'minio_mlflow_password': 's3cret-mlflow',
         'server_s3_access_key': 'mlflow', 'server_s3_secret_key': 's3cret-mlflow',
@@ -58,6 +59,23 @@ def test_database_port_user_name_and_password_must_agree():
         'lab: server_db_password is not the mysql_password of the database tier on lab.',
     ]
     assert not any('nope' in p or 's3cret' in p for p in problems)
+
+
+def test_the_auth_database_must_be_the_database_tiers():
+    assert one_host(server={'auth_db_name': 'users'}) == [
+        "lab: server_auth_db_name is 'users', but the database tier on lab has mysql_auth_database 'mlflow_auth'."]
+
+
+@pytest.mark.parametrize('server_auth, caddy_auth, words', [
+    ('mlflow', 'upstream', None),
+    ('proxy', 'upstream', 'lab: caddy_auth is upstream, but the MLflow server on lab has server_auth proxy and checks nobody'),
+    ('mlflow', 'basic', 'lab: caddy_auth is basic, but the MLflow server on lab checks its own users'),
+])
+def test_one_of_proxy_and_server_checks_users(server_auth, caddy_auth, words):
+    problems = one_host(server={'auth': server_auth}, caddy={'auth': caddy_auth})
+    assert problems == ([] if words is None else [problems[0]])
+    if words:
+        assert problems[0].startswith(words)
 
 
 def test_storage_port_scheme_and_keys_must_agree():

@@ -32,6 +32,8 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         'server_s3_endpoint_url': 'http://127.0.0.1:9000',
         'server_listen_address': '127.0.0.1',
         'caddy_upstreams': ['127.0.0.1:5000'],
+        # The proxy's gate: the server does not check users itself (server_auth proxy).
+        'caddy_auth': 'basic',
         # The role's own minio_drives; the job runner, if enabled, on the one server.
         'minio_volumes': None,
         'server_job_host': 'lab',
@@ -225,3 +227,9 @@ def test_a_host_without_metrics_password_has_no_exporter_targets():
     jobs = [(t['job'], t['instance']) for t in logic.value('h3', 'caddy_metrics_targets', hostvars, groups, [])
             if t['job'] in ('node', 'mysqld')]
     assert jobs == [('node', 'h1'), ('mysqld', 'h1')]
+
+
+def test_the_proxy_leaves_users_to_servers_that_check_them():
+    groups = {group: ['lab'] for group in ALL}
+    assert logic.value('lab', 'caddy_auth', {'lab': {'server_auth': 'mlflow'}}, groups, 'basic') == 'upstream'
+    assert logic.value('lab', 'caddy_auth', {'lab': {}}, groups, 'basic') == 'basic'

@@ -3,7 +3,9 @@
 Three parts, each in its own module:
 - ``server_info``: the ASGI app ``mlflow server --app-name filament-proxied`` runs: MLflow's own app,
   with the presigned transfer capabilities switched off in its server-info answer, so that clients
-  keep artifact transfers proxied through the server;
+  keep artifact transfers proxied through the server (``filament-proxied-auth``: the same around
+  MLflow's basic-auth app, made by ``auth_app`` below, whose UI files ``signed_in`` keeps for
+  signed-in users);
 - ``launcher``: ``filament-mlflow-server``, which is ``mlflow server`` that becomes uvicorn instead
   of waiting beside it;
 - ``s3_streaming``: an S3 artifact repository that streams proxied uploads into a multipart upload
@@ -18,7 +20,20 @@ from filament_mlflow_server.server_info import ProxiedArtifactsOnly
 
 app = ProxiedArtifactsOnly()
 
-__all__ = ["app", "main"]  # and StreamingS3ArtifactRepository, made on first use (below)
+
+def auth_app():
+    """``mlflow server --app-name filament-proxied-auth``: MLflow's basic-auth app (users and their
+    permissions, configured by MLFLOW_AUTH_CONFIG_PATH), with artifact transfers kept proxied.
+
+    A factory: uvicorn calls it in each worker, where MLflow's auth app is made."""
+    from mlflow.server.auth import create_app
+
+    from filament_mlflow_server.signed_in import SignedInStaticFiles
+
+    return ProxiedArtifactsOnly(SignedInStaticFiles(create_app()))
+
+
+__all__ = ["app", "auth_app", "main"]  # and StreamingS3ArtifactRepository, made on first use (below)
 
 
 def __getattr__(name):
