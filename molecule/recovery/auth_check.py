@@ -33,7 +33,7 @@ PATHS = [('GET', '/'), ('GET', '/static-files/static/js/main.js'), ('GET', '/fav
 
 
 def account(name):
-    user, _, password = os.environ[name].partition(':')
+    user, dummy, password = os.environ[name].partition(':')
     return user, password
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars, replication, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars
+from ansible_collections.filament.mlflow.plugins.module_utils import replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox

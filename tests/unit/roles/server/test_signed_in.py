@@ -60,7 +60,7 @@ def test_static_files_need_an_account_other_paths_go_to_mlflow():
 def test_a_good_check_is_remembered_for_a_minute_a_bad_one_never():
     checks, now = [], [100.0]
     app, recorder = make(checks, now)
-    for _ in range(3):
+    for dummy in range(3):
         call(app, recorder, '/static-files/a.js', basic('alice', 'alice-password-1'))
         call(app, recorder, '/static-files/a.js', basic('mallory', 'guess-guess-1'))
     assert checks == ['alice', 'mallory', 'mallory', 'mallory']

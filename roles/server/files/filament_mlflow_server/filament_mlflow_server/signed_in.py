@@ -25,7 +25,7 @@ def credentials(headers):
     for name, value in headers:
         if name.lower() != b"authorization":
             continue
-        scheme, _, encoded = value.partition(b" ")
+        scheme, dummy, encoded = value.partition(b" ")
         if scheme.lower() != b"basic":
             return None
         try:
