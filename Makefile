@@ -23,7 +23,7 @@ $(STAMP): requirements.txt
 	@$(BIN)/uv pip install -q --python $(PY) -r requirements.txt
 	@sha256sum requirements.txt > $(STAMP)
 
-harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binaries
+harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binaries, SSH client, Chromium and its driver
 	@$(HARNESS) all
 
 test: venv harness ## the whole suite (what CI runs); the integration tests run beside the molecule scenarios, their output shown when they end

@@ -48,10 +48,26 @@ engine() {
 }
 
 tools() {
-  command -v ssh >/dev/null 2>&1 && command -v ssh-keyscan >/dev/null 2>&1 && return 0
-  [ "$(id -u)" = 0 ] || { log "the cluster scenario needs an SSH client (apt-get install openssh-client)"; exit 1; }
-  log "installing Debian's openssh-client"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null
+  # An SSH client (the cluster scenario), Chromium and Node.js (the UI check, tests/ui).
+  local need=()
+  command -v ssh >/dev/null 2>&1 && command -v ssh-keyscan >/dev/null 2>&1 || need+=(openssh-client)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+  if [ ${#need[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { log "the tests need Debian's ${need[*]} (apt-get install ${need[*]})"; exit 1; }
+    log "installing Debian's ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  ui_driver
+}
+
+# playwright-core at the version and integrity tests/ui/package-lock.json pins (npm ci checks both).
+ui_driver() {
+  local dir="$HERE/../tests/ui"
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.filament-lock" 2>/dev/null; then return 0; fi
+  log "installing the UI check's browser driver (tests/ui, npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --silent) || exit 1
+  cp "$dir/package-lock.json" "$dir/node_modules/.filament-lock"
 }
 
 base_image() {
