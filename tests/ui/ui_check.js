@@ -120,7 +120,7 @@ async function main() {
       viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     await expect('experiment_list', async () => {
-      await page.goto(`${base}/#/experiments`, { waitUntil: 'networkidle', timeout: 60000 });
+      await page.goto(`${base}/#/experiments`, { waitUntil: 'domcontentloaded', timeout: 60000 });
       await page.getByText(own, { exact: true }).first().waitFor({ timeout: 30000 });
       const others = await page.getByText(other, { exact: true }).count();
       if (others > 0) throw new Error(`${other} is listed for ${credentials.username}`);
@@ -129,21 +129,22 @@ async function main() {
 
     const runUrl = `${base}/#/experiments/${experimentId}/runs/${runId}`;
     await expect('run_params', async () => {
-      await page.goto(runUrl, { waitUntil: 'networkidle', timeout: 60000 });
+      await page.goto(runUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
       await page.getByText('learning_rate', { exact: true }).first().waitFor({ timeout: 30000 });
       await page.getByText('0.01', { exact: true }).first().waitFor({ timeout: 10000 });
+      await page.getByText('learning_rate', { exact: true }).first().scrollIntoViewIfNeeded();
     });
     await shot(page, '2-run');
 
     await expect('metric_chart', async () => {
-      await page.goto(`${runUrl}/model-metrics`, { waitUntil: 'networkidle', timeout: 60000 });
+      await page.goto(`${runUrl}/model-metrics`, { waitUntil: 'domcontentloaded', timeout: 60000 });
       await page.getByText('loss', { exact: true }).first().waitFor({ timeout: 30000 });
       await page.locator('canvas, svg.main-svg, .js-plotly-plot').first().waitFor({ timeout: 30000 });
     });
     await shot(page, '3-metric-chart');
 
     await expect('artifact_preview', async () => {
-      await page.goto(`${runUrl}/artifacts`, { waitUntil: 'networkidle', timeout: 60000 });
+      await page.goto(`${runUrl}/artifacts`, { waitUntil: 'domcontentloaded', timeout: 60000 });
       await page.getByText('notes.txt', { exact: true }).first().click({ timeout: 30000 });
       await page.getByText(NOTE).first().waitFor({ timeout: 30000 });
     });
