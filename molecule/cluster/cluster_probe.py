@@ -71,6 +71,9 @@ def load(stop_file):
             acknowledged.append(step)
             outage = max(outage, time.monotonic() - last_ack)
             last_ack = time.monotonic()
+            if step == 1:  # the fault waits for this: a client that is logging, not still starting
+                with open(stop_file + ".ready", "w", encoding="utf-8"):
+                    pass
         except Exception as exc:  # what a training job would see
             failed += 1
             errors.append("step %d: %s" % (step, str(exc)[:300]))
