@@ -18,8 +18,10 @@ left as they are.
 from __future__ import annotations
 
 PERMISSIONS = ('READ', 'USE', 'EDIT', 'MANAGE', 'NO_PERMISSIONS')
-# The kinds of permission, as the inventory names them and as they are recorded.
+# The kinds of permission, as the inventory names them and as they are recorded; a kind is also
+# the middle of MLflow's auth store methods (get_experiment_permission, ...).
 EXPERIMENT, MODEL, USER = 'experiment', 'registered_model', 'user'
+STORE_VERBS = {'grant': 'create', 'change': 'update', 'revoke': 'delete'}
 KINDS = {'experiments': EXPERIMENT, 'models': MODEL}
 MANAGED_TABLE = 'filament_managed_auth'
 MIN_PASSWORD = 12  # MLflow's own rule (mlflow.utils.validation._validate_password)
@@ -347,10 +349,8 @@ class Client:
 
         found = {}
         for kind, resource in resources:
-            get = (self._auth.get_experiment_permission if kind == EXPERIMENT
-                   else self._auth.get_registered_model_permission)
             try:
-                found[(kind, resource)] = get(resource, name).permission
+                found[(kind, resource)] = getattr(self._auth, 'get_%s_permission' % kind)(resource, name).permission
             except MlflowException:
                 continue
         return found
@@ -370,15 +370,7 @@ class Client:
                 auth.delete_user(step[1])
             elif what in ('record', 'forget'):
                 self._record(step[1], step[2], step[3], what == 'record')
-            else:
+            else:  # grant, change, revoke: the store's {create,update,delete}_<kind>_permission
                 kind, name, resource = step[1], step[2], step[3]
-                experiment = kind == EXPERIMENT
-                if what == 'grant':
-                    (auth.create_experiment_permission if experiment
-                     else auth.create_registered_model_permission)(resource, name, step[4])
-                elif what == 'change':
-                    (auth.update_experiment_permission if experiment
-                     else auth.update_registered_model_permission)(resource, name, step[4])
-                elif what == 'revoke':
-                    (auth.delete_experiment_permission if experiment
-                     else auth.delete_registered_model_permission)(resource, name)
+                call = getattr(auth, '%s_%s_permission' % (STORE_VERBS[what], kind))
+                call(resource, name, *step[4:])

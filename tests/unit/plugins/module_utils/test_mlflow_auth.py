@@ -110,3 +110,23 @@ def test_without_secrets_blanks_passwords_and_uris():
               'auth_database_uri': 'mysql+pymysql://mlflow:p%40ss@db/mlflow_auth', 'tracking_uri': ''}
     text = ('mysql+pymysql://mlflow:p%40ss@db/mlflow_auth failed for p@ss, admin-password-1 and alice-password-1')
     assert logic.without_secrets(text, params) == '******** failed for ********, ******** and ********'
+
+
+class FakeStore:
+    """Records which of MLflow's auth store methods apply() calls (their names are MLflow's)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append((name, args))
+
+
+def test_apply_calls_the_stores_method_for_each_kind():
+    client = logic.Client.__new__(logic.Client)
+    client._auth = FakeStore()
+    client.apply([('grant', EXP, 'alice', '7', 'READ'), ('change', MODEL, 'alice', 'churn', 'EDIT'),
+                  ('revoke', MODEL, 'bob', 'churn')], {})
+    assert client._auth.calls == [('create_experiment_permission', ('7', 'alice', 'READ')),
+                                  ('update_registered_model_permission', ('churn', 'alice', 'EDIT')),
+                                  ('delete_registered_model_permission', ('churn', 'bob'))]
