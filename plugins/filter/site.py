@@ -11,7 +11,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.filament.mlflow.plugins.module_utils import metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars
-from ansible_collections.filament.mlflow.plugins.module_utils import replication, site_checks, systemd_verify
+from ansible_collections.filament.mlflow.plugins.module_utils import python_lock, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_sandbox as sandbox
@@ -41,6 +41,11 @@ def mlflow_auth_problem(users, admin_username):
     except mlflow_auth.AuthError as exc:
         return str(exc)
     return ''
+
+
+def lock_problems(text, mlflow_version, required):
+    """Why a hash-locked requirements file cannot install this MLflow release with these requirements."""
+    return python_lock.problems(text, mlflow_version, required)
 
 
 def mlflow_advisories_unknown(accepted, table):
@@ -150,6 +155,7 @@ def metrics_sd_text(targets, scrape_address):
 class FilterModule:
     def filters(self):
         return {
+            'lock_problems': lock_problems,
             'metrics_sd_text': metrics_sd_text,
             'mlflow_advisories': mlflow_advisories,
             'mlflow_advisories_unknown': mlflow_advisories_unknown,
