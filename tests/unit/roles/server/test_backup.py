@@ -22,6 +22,21 @@ def test_store_uri_parts_are_decoded():
     assert found == {'host': '10.0.0.5', 'port': 3307, 'user': 'ml/user', 'password': 'p@ss:/', 'database': 'mlflow'}
 
 
+@pytest.mark.parametrize('auth, wanted', [
+    ('mlflow_auth', 'mlflow_auth'),
+    ('', None),
+    ('mlflow', None),  # the MLflow database itself is never dumped twice
+])
+def test_the_auth_database_is_on_the_same_server_for_the_same_account(auth, wanted):
+    stack = backup.Stack({'MLFLOW_BACKEND_STORE_URI': 'mysql+pymysql://ml:pw@db.lab:3306/mlflow',
+                          'MLFLOW_S3_ENDPOINT_URL': 'http://127.0.0.1:9000', 'FILAMENT_BACKUP_ARTIFACT_URI': 's3://mlflow',
+                          'FILAMENT_BACKUP_AUTH_DATABASE': auth})
+    if wanted is None:
+        assert stack.auth_db is None and stack.auth_present() is False
+    else:
+        assert stack.auth_db == {'host': 'db.lab', 'port': 3306, 'user': 'ml', 'password': 'pw', 'database': wanted}
+
+
 def test_store_uri_must_be_mysql_with_a_database():
     with pytest.raises(backup.BackupError, match='MLFLOW_BACKEND_STORE_URI'):
         backup.parse_store_uri('sqlite:///mlflow.db')

@@ -2,7 +2,8 @@
 
 One backup is one restic snapshot of a staging directory that holds
 - ``database/<name>.sql``: ``mysqldump --single-transaction`` of the MLflow database (a consistent
-  copy taken while the service runs: routines, triggers and events included);
+  copy taken while the service runs: routines, triggers and events included), and of MLflow's auth
+  database (``FILAMENT_BACKUP_AUTH_DATABASE``: its users and their permissions) when there is one;
 - ``artifacts/``: the artifact bucket, mirrored by ``rclone sync`` (only what changed is fetched);
 - ``manifest.json``: the runs and experiments, a digest of every table, and every artifact with its
   size and sha256.
@@ -302,6 +303,9 @@ class Stack:
     def __init__(self, env):
         self.env = env
         self.db = parse_store_uri(env.get('MLFLOW_BACKEND_STORE_URI', ''))
+        # MLflow's auth database (server_auth: mlflow) is on the same server, for the same account.
+        auth = env.get('FILAMENT_BACKUP_AUTH_DATABASE', '')
+        self.auth_db = dict(self.db, database=auth) if auth and auth != self.db['database'] else None
         self.bucket = bucket_of(env)
         self.staging = env.get('FILAMENT_BACKUP_STAGING_DIR', '/var/lib/mlflow-backup/staging')
         self.state = env.get('FILAMENT_BACKUP_STATE_DIR', '/var/lib/mlflow-backup')
@@ -336,6 +340,32 @@ class Stack:
 
     def db_args(self):
         return ['--host=%s' % self.db['host'], '--port=%d' % self.db['port'], '--user=%s' % self.db['user']]
+
+    def dump(self, db, path):
+        """mysqldump of one database to path, written under another name and renamed when complete."""
+        partial = path + '.partial'
+        run('dumping the database %s' % db['database'],
+            ['mysqldump', '--single-transaction', '--routines', '--triggers', '--events', '--no-tablespaces',
+             '--skip-lock-tables', '--hex-blob', '--default-character-set=utf8mb4', '--skip-dump-date']
+            + self.db_args() + ['--result-file=%s' % partial, db['database']],
+            env=self.db_env(), secrets=self.secrets)
+        os.replace(partial, path)
+
+    def auth_present(self):
+        """Whether the auth database is configured and exists on the server."""
+        if not self.auth_db:
+            return False
+        import pymysql
+
+        connection = pymysql.connect(host=self.db['host'], port=self.db['port'], user=self.db['user'],
+                                     password=self.db['password'], charset='utf8mb4', connect_timeout=10)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s',
+                               (self.auth_db['database'],))
+                return cursor.fetchone() is not None
+        finally:
+            connection.close()
 
 
 def record_repository(stack):
@@ -376,16 +406,20 @@ def command_backup(stack, _args):
     os.makedirs(os.path.join(stack.staging, 'database'), exist_ok=True)
     os.makedirs(os.path.join(stack.staging, 'artifacts'), exist_ok=True)
     before = database_manifest(stack.db)
-
     dump = os.path.join(stack.staging, 'database', '%s.sql' % stack.db['database'])
-    partial = dump + '.partial'
-    run('dumping the database',
-        ['mysqldump', '--single-transaction', '--routines', '--triggers', '--events', '--no-tablespaces',
-         '--skip-lock-tables', '--hex-blob', '--default-character-set=utf8mb4', '--skip-dump-date']
-        + stack.db_args() + ['--result-file=%s' % partial, stack.db['database']],
-        env=stack.db_env(), secrets=stack.secrets)
-    os.replace(partial, dump)
+    stack.dump(stack.db, dump)
     after = database_manifest(stack.db)
+
+    auth = None
+    auth_dump = os.path.join(stack.staging, 'database', '%s.sql' % stack.auth_db['database']) if stack.auth_db else None
+    if stack.auth_present():
+        auth_before = database_manifest(stack.auth_db)
+        stack.dump(stack.auth_db, auth_dump)
+        auth_after = database_manifest(stack.auth_db)
+        auth = {'database_name': stack.auth_db['database'], 'dump': os.path.basename(auth_dump),
+                'database': {'tables': auth_after['tables'], 'tables_exact': auth_before['tables'] == auth_after['tables']}}
+    elif auth_dump and os.path.exists(auth_dump):
+        os.unlink(auth_dump)  # the auth database is gone: its old dump must not be staged again
 
     stack.rclone('mirroring the artifact bucket', 'sync', '--fast-list', '%s:%s' % (REMOTE, stack.bucket),
                  os.path.join(stack.staging, 'artifacts'))
@@ -405,6 +439,8 @@ def command_backup(stack, _args):
                 'host': stack.host, 'database_name': stack.db['database'], 'dump': os.path.basename(dump),
                 'database': database,
                 'artifacts': {key: {'size': item['size'], 'sha256': item['sha256']} for key, item in artifacts.items()}}
+    if auth:
+        manifest['auth'] = auth
     with open(os.path.join(stack.staging, 'manifest.json'), 'w', encoding='utf-8') as handle:
         json.dump(manifest, handle, indent=1, sort_keys=True)
 
@@ -425,6 +461,7 @@ def command_backup(stack, _args):
               'runs': len(database['runs']), 'experiments': len(database['experiments']),
               'artifacts': len(artifacts), 'artifact_bytes': sum(item['size'] for item in artifacts.values()),
               'dump_bytes': os.path.getsize(dump), 'tables_exact': database['tables_exact'],
+              'auth_tables': len(auth['database']['tables']) if auth else None,
               'data_added': summary[-1].get('data_added'),
               'total_bytes_processed': summary[-1].get('total_bytes_processed')}
     write_success(stack.state, finished, result)
@@ -506,17 +543,18 @@ def database_holds_runs(stack):
         connection.close()
 
 
-def empty_database(stack):
-    """Drop every table and view of the MLflow database (the dump creates them again)."""
+def empty_database(stack, db=None):
+    """Drop every table and view of a database, the MLflow one by default (the dump creates them again)."""
     import pymysql
 
-    connection = pymysql.connect(host=stack.db['host'], port=stack.db['port'], user=stack.db['user'],
-                                 password=stack.db['password'], database=stack.db['database'], charset='utf8mb4')
+    db = db or stack.db
+    connection = pymysql.connect(host=db['host'], port=db['port'], user=db['user'],
+                                 password=db['password'], database=db['database'], charset='utf8mb4')
     try:
         with connection.cursor() as cursor:
             cursor.execute('SET FOREIGN_KEY_CHECKS = 0')
             cursor.execute("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
-                           (stack.db['database'],))
+                           (db['database'],))
             for name, kind in cursor.fetchall():
                 cursor.execute('DROP %s IF EXISTS `%s`' % ('VIEW' if kind == 'VIEW' else 'TABLE', name.replace('`', '``')))
     finally:
@@ -535,9 +573,9 @@ def without_definers(lines):
         yield DEFINER.sub(b'', line) if b'DEFINER=' in line and not line.startswith(b'INSERT INTO') else line
 
 
-def load_dump(stack, path):
-    """Load a dump into the MLflow database through the mysql client, streamed."""
-    command = ['mysql', '--default-character-set=utf8mb4'] + stack.db_args() + [stack.db['database']]
+def load_dump(stack, path, db=None):
+    """Load a dump into a database (the MLflow one by default) through the mysql client, streamed."""
+    command = ['mysql', '--default-character-set=utf8mb4'] + stack.db_args() + [(db or stack.db)['database']]
     with open(path, 'rb') as dump, subprocess.Popen(command, env=stack.db_env(), stdin=subprocess.PIPE,
                                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as loader:
         try:
@@ -587,17 +625,29 @@ def command_restore(stack, args):
 
         empty_database(stack)
         load_dump(stack, os.path.join(root, 'database', manifest['dump']))
+        # MLflow's users and permissions, with the experiments they name.
+        auth = manifest.get('auth')
+        if auth and stack.auth_present():
+            empty_database(stack, stack.auth_db)
+            load_dump(stack, os.path.join(root, 'database', auth['dump']), stack.auth_db)
         stack.rclone('copying the artifacts into the bucket', 'copy', os.path.join(root, 'artifacts'),
                      '%s:%s' % (REMOTE, stack.bucket))
         stack.rclone('checking the artifacts in the bucket', 'check', '--one-way', os.path.join(root, 'artifacts'),
                      '%s:%s' % (REMOTE, stack.bucket))
         database = database_manifest(stack.db)
         problems = manifest_problems(manifest, database, restored)
+        auth_restored = auth is not None and stack.auth_present()
+        if auth_restored and auth['database']['tables_exact']:
+            tables = database_manifest(stack.auth_db)['tables']
+            differ = sorted(name for name, table in auth['database']['tables'].items() if tables.get(name) != table)
+            if differ:
+                problems.append('tables of the auth database differ from the backup: %s' % ', '.join(differ))
         if problems:
             raise BackupError('the restored stack differs from the backup: %s' % '; '.join(problems))
         return {'snapshot': snapshot, 'created': manifest['created'], 'seconds': round(time.time() - started, 1),
                 'runs': len(database['runs']), 'experiments': len(database['experiments']),
-                'artifacts': len(restored), 'replaced_runs': held, 'schema': database['schema']}
+                'artifacts': len(restored), 'replaced_runs': held, 'schema': database['schema'],
+                'auth_tables': len(auth['database']['tables']) if auth_restored else None}
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
@@ -618,7 +668,10 @@ def command_manifest(stack, args):
             digest, _space, key = line.partition('  ')
             if key in artifacts:
                 artifacts[key]['sha256'] = digest
-    return {'database': database, 'artifacts': artifacts}
+    found = {'database': database, 'artifacts': artifacts}
+    if stack.auth_present():
+        found['auth'] = database_manifest(stack.auth_db)['tables']
+    return found
 
 
 COMMANDS = {'init': command_init, 'backup': command_backup, 'snapshots': command_snapshots,
