@@ -26,11 +26,10 @@ $(STAMP): requirements.txt
 harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binaries, SSH client, Chromium and its driver
 	@$(HARNESS) all
 
-test: venv harness ## the whole suite (what CI runs); the integration tests run beside the molecule scenarios, their output shown when they end
-	@$(MAKE) --no-print-directory lint sanity unit alerts build
-	@log=$$(mktemp); $(MAKE) --no-print-directory integration >"$$log" 2>&1 & beside=$$!; \
+test: venv harness ## the whole suite (what CI runs); the static checks, unit and integration tests run beside the molecule scenarios, their output shown when they end
+	@log=$$(mktemp); $(MAKE) --no-print-directory lint sanity unit alerts build integration >"$$log" 2>&1 & beside=$$!; \
 	  $(MAKE) --no-print-directory molecule; ours=$$?; wait $$beside; theirs=$$?; \
-	  echo "=== make integration, run beside make molecule:"; cat "$$log"; rm -f "$$log"; \
+	  echo "=== make lint sanity unit alerts build integration, run beside make molecule:"; cat "$$log"; rm -f "$$log"; \
 	  [ $$ours -eq 0 ] && [ $$theirs -eq 0 ]
 
 lint: venv ## ansible-lint (production profile); README variable tables in step with argument_specs
