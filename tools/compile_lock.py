@@ -5,8 +5,8 @@
                                                   a lock of your own, for server_requirements_lock
 
 The inputs are MLflow at that version, the role's base requirements (roles/server/vars/main.yml,
-__server_base_requirements), flit-core (which builds the role's own package on the host) and any
---extra lines. uv resolves them for every platform and Python 3.11 and later (--universal) and
+__server_base_requirements, flit-core among them: it builds the role's own package on the host)
+and any --extra lines. uv resolves them for every platform and Python 3.11 and later (--universal) and
 writes the sha256 of every file of each release; the header names the inputs, so a test can tell a
 lock that is out of step with the role. Needs uv and a package index.
 """
@@ -23,7 +23,6 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROLE_VARS = os.path.join(ROOT, 'roles', 'server', 'vars', 'main.yml')
 LOCKS = os.path.join(ROOT, 'roles', 'server', 'files', 'requirements')
-BUILD_BACKEND = 'flit_core>=3.9,<5'
 PYTHON = '3.11'
 
 
@@ -34,7 +33,7 @@ def role_vars():
 
 def inputs(mlflow_version, extra=()):
     """The requirement lines a lock of this MLflow release is compiled from."""
-    return ['mlflow==%s' % mlflow_version] + role_vars()['__server_base_requirements'] + [BUILD_BACKEND] + list(extra)
+    return ['mlflow==%s' % mlflow_version] + role_vars()['__server_base_requirements'] + list(extra)
 
 
 def header(lines):

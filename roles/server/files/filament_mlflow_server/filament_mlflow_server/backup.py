@@ -268,6 +268,11 @@ def artifacts_manifest(root, cache=None):
     return found
 
 
+def tables_differ(wanted, found):
+    """The tables of wanted (name: rows and digest) that found lacks or has different."""
+    return sorted(name for name, table in wanted.items() if found.get(name) != table)
+
+
 def manifest_problems(wanted, database, artifacts):
     """What a restored stack lacks or has different from the manifest, as sentences (empty when it
     matches). Table digests are compared when the manifest says they match the dump exactly."""
@@ -280,8 +285,7 @@ def manifest_problems(wanted, database, artifacts):
         problems.append('%d experiments of the backup are missing (%s)'
                         % (len(missing_experiments), ', '.join(missing_experiments[:5])))
     if wanted['database'].get('tables_exact'):
-        differ = sorted(name for name, table in wanted['database']['tables'].items()
-                        if database['tables'].get(name) != table)
+        differ = tables_differ(wanted['database']['tables'], database['tables'])
         if differ:
             problems.append('tables differ from the backup: %s' % ', '.join(differ))
     for key, item in sorted(wanted['artifacts'].items()):
@@ -625,9 +629,10 @@ def command_restore(stack, args):
 
         empty_database(stack)
         load_dump(stack, os.path.join(root, 'database', manifest['dump']))
-        # MLflow's users and permissions, with the experiments they name.
-        auth = manifest.get('auth')
-        if auth and stack.auth_present():
+        # MLflow's users and permissions, with the experiments they name (a backup from before
+        # there was an auth part, or a stack without the auth database, has none to restore).
+        auth = manifest.get('auth') if stack.auth_present() else None
+        if auth:
             empty_database(stack, stack.auth_db)
             load_dump(stack, os.path.join(root, 'database', auth['dump']), stack.auth_db)
         stack.rclone('copying the artifacts into the bucket', 'copy', os.path.join(root, 'artifacts'),
@@ -636,10 +641,8 @@ def command_restore(stack, args):
                      '%s:%s' % (REMOTE, stack.bucket))
         database = database_manifest(stack.db)
         problems = manifest_problems(manifest, database, restored)
-        auth_restored = auth is not None and stack.auth_present()
-        if auth_restored and auth['database']['tables_exact']:
-            tables = database_manifest(stack.auth_db)['tables']
-            differ = sorted(name for name, table in auth['database']['tables'].items() if tables.get(name) != table)
+        if auth and auth['database']['tables_exact']:
+            differ = tables_differ(auth['database']['tables'], database_manifest(stack.auth_db)['tables'])
             if differ:
                 problems.append('tables of the auth database differ from the backup: %s' % ', '.join(differ))
         if problems:
@@ -647,7 +650,7 @@ def command_restore(stack, args):
         return {'snapshot': snapshot, 'created': manifest['created'], 'seconds': round(time.time() - started, 1),
                 'runs': len(database['runs']), 'experiments': len(database['experiments']),
                 'artifacts': len(restored), 'replaced_runs': held, 'schema': database['schema'],
-                'auth_tables': len(auth['database']['tables']) if auth_restored else None}
+                'auth_tables': len(auth['database']['tables']) if auth else None}
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
