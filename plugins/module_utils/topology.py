@@ -136,6 +136,7 @@ def _value(hostvars, host, name, default):
 # The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
 # roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
 ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000,  # minio_port: of minio_address
+                 'seaweedfs_s3_port': 8333,
                  'minio_drives': ['/var/lib/minio/data'], 'minio_metrics_user': 'prometheus', 'metrics_user': 'prometheus',
                  'metrics_node_exporter_port': 9100, 'metrics_mysqld_exporter_port': 9104}
 
@@ -219,15 +220,36 @@ def _db(host, groups, hostvars):
             'mysql_replication_peers': lambda: replication_peers(host, groups, hostvars)}
 
 
+STORES = ('minio', 'seaweedfs')
+
+
+def store(host, hostvars):
+    """What the hosts of mlflow_storage run (filament_storage): minio, the default, or seaweedfs."""
+    return hostvars.get(host, {}).get('filament_storage') or 'minio'
+
+
 def _storage(host, groups, hostvars):
+    if store(host, hostvars) == 'seaweedfs':
+        # SeaweedFS binds one address, with no port: its ports are variables of their own.
+        return {'seaweedfs_address': lambda: minio_host(host, groups, hostvars)}
     return {'minio_address': lambda: minio_address(host, groups, hostvars),
             'minio_volumes': lambda: minio_volumes(host, groups, hostvars)}
 
 
 def _s3_endpoint_url(host, groups, hostvars):
-    """The MinIO node on host where there is one, else the first of the pool, as the server reaches it."""
+    """The storage node on host where there is one, else the first of mlflow_storage, as the server reaches it."""
     storage = _members(groups, STORAGE)
-    return _minio_url(host if host in storage else storage[0], host, groups, hostvars)
+    node = host if host in storage else storage[0]
+    if store(node, hostvars) == 'seaweedfs':
+        return _seaweedfs_url(node, host, groups, hostvars)
+    return _minio_url(node, host, groups, hostvars)
+
+
+def _seaweedfs_url(node, client, groups, hostvars):
+    """How client reaches node's SeaweedFS S3 gateway: http://address:port."""
+    bound = _value(hostvars, node, 'seaweedfs_address', minio_host(node, groups, hostvars))
+    port = _value(hostvars, node, 'seaweedfs_s3_port', ROLE_DEFAULTS['seaweedfs_s3_port'])
+    return 'http://%s:%s' % (_client_host(str(bound), client, node, hostvars), port)
 
 
 def _minio_url(node, client, groups, hostvars):

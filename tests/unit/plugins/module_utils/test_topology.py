@@ -233,3 +233,25 @@ def test_the_proxy_leaves_users_to_servers_that_check_them():
     groups = {group: ['lab'] for group in ALL}
     assert logic.value('lab', 'caddy_auth', {'lab': {'server_auth': 'mlflow'}}, groups, 'basic') == 'upstream'
     assert logic.value('lab', 'caddy_auth', {'lab': {}}, groups, 'basic') == 'basic'
+
+
+def test_seaweedfs_is_wired_like_minio_on_its_own_port():
+    groups = {group: ['lab'] for group in ALL}
+    found = logic.derive('lab', {'lab': {'filament_storage': 'seaweedfs'}}, groups)
+    assert found['seaweedfs_address'] == '127.0.0.1'
+    assert found['server_s3_endpoint_url'] == 'http://127.0.0.1:8333'
+    assert 'minio_address' not in found and 'minio_volumes' not in found
+
+    hostvars, groups = cluster()
+    for host in hostvars:
+        hostvars[host]['filament_storage'] = 'seaweedfs'
+    hostvars['h2']['seaweedfs_s3_port'] = 18333
+    h1, h2, h3 = (logic.derive(h, hostvars, groups) for h in ('h1', 'h2', 'h3'))
+    assert h1['seaweedfs_address'] == '10.0.0.1' and h3['seaweedfs_address'] == '10.0.0.3'
+    # Each server uses the gateway on its own host, at the port that host sets.
+    assert (h1['server_s3_endpoint_url'], h2['server_s3_endpoint_url']) == ('http://10.0.0.1:8333', 'http://10.0.0.2:18333')
+
+
+def test_the_seaweedfs_port_read_across_hosts_is_the_roles_own():
+    with open(os.path.join(ROLES, 'seaweedfs', 'defaults', 'main.yml')) as handle:
+        assert logic.ROLE_DEFAULTS['seaweedfs_s3_port'] == yaml.safe_load(handle)['seaweedfs_s3_port']
