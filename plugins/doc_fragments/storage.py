@@ -16,9 +16,9 @@ options:
   endpoint_url:
     description:
       - URL of the storage API.
-      - For O(provider=s3), the S3 endpoint, for example V(http://127.0.0.1:9000) for a local MinIO.
-        Without it, the AWS S3 endpoint of O(region) is used.
-      - For O(provider=gcs), an optional override of the Google Cloud Storage API endpoint.
+      - For S3, the S3 endpoint, for example V(http://127.0.0.1:9000) for a local MinIO.
+        Without it, the AWS S3 endpoint of the region is used.
+      - For Google Cloud Storage, an optional override of the API endpoint.
     type: str
   validate_certs:
     description:

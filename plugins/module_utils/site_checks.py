@@ -26,13 +26,24 @@ RESERVED_MYSQL_ACCOUNTS = frozenset((
 
 LOOPBACK_NAMES = frozenset(('localhost', '127.0.0.1', '::1', 'ip6-localhost'))
 
-# The groups of site.yml, the role deployed on each, and the fact its preflight leaves.
+# The groups of site.yml, the roles deployed on each (filament_storage picks the store), and the
+# fact each preflight leaves.
 TIERS = (
-    ('mlflow_db', 'mysql'),
-    ('mlflow_storage', 'minio'),
-    ('mlflow_server', 'server'),
-    ('mlflow_proxy', 'caddy'),
+    ('mlflow_db', ('mysql',)),
+    ('mlflow_storage', topology.STORES),
+    ('mlflow_server', ('server',)),
+    ('mlflow_proxy', ('caddy',)),
 )
+
+# How each store names what the server's S3 settings must agree with.
+STORE_NAMES = {
+    'minio': {'title': 'MinIO', 'root_title': 'root key', 'port': 'minio_address', 'tls': 'minio_tls_cert_src', 'root': 'minio_root_user',
+              'user': 'minio_mlflow_user', 'secret': 'minio_mlflow_password', 'bucket': 'minio_bucket',
+              'address': 'minio_address'},
+    'seaweedfs': {'title': 'SeaweedFS', 'root_title': 'admin key', 'port': 'seaweedfs_s3_port', 'tls': None, 'root': 'seaweedfs_admin_key',
+                  'user': 'seaweedfs_mlflow_key', 'secret': 'seaweedfs_mlflow_secret', 'bucket': 'seaweedfs_bucket',
+                  'address': 'seaweedfs_address'},
+}
 
 
 def is_reserved_mysql_account(name):
@@ -134,9 +145,10 @@ class Site:
 
 def _listeners(site, host):
     found = []
-    for group, role in TIERS:
+    for group, roles in TIERS:
         if host in site.hosts(group):
-            found.extend((name, port) for name, port in (site.checked(host, role).get('ports') or {}).items())
+            for role in roles:
+                found.extend((name, port) for name, port in (site.checked(host, role).get('ports') or {}).items())
     # The exporters (filament.mlflow.metrics) run on every host of the site.
     found.extend((name, port) for name, port in (site.checked(host, 'metrics').get('ports') or {}).items())
     return found
@@ -187,39 +199,41 @@ def _storage_problems(site, host, server):
                 '%s: server_s3_endpoint_url points at this host (%s), but %s is not in mlflow_storage; point it '
                 'at one of %s.' % (host, server['s3_endpoint_url'], host, ', '.join(site.hosts('mlflow_storage'))))
         return problems
-    minio = site.checked(target, 'minio')
-    if not minio:
+    kind = next((role for role in topology.STORES if site.checked(target, role)), None)
+    if kind is None:
         return problems
-    where = 'MinIO on %s' % target
-    if port != int(minio.get('port', 0)):
-        problems.append('%s: server_s3_endpoint_url %s uses port %d, but %s listens on port %s (minio_address).'
-                        % (host, server['s3_endpoint_url'], port, where, minio.get('port')))
-    wanted_scheme = 'https' if minio.get('tls') else 'http'
+    store, names = site.checked(target, kind), STORE_NAMES[kind]
+    where = '%s on %s' % (names['title'], target)
+    if port != int(store.get('port', 0)):
+        problems.append('%s: server_s3_endpoint_url %s uses port %d, but %s listens on port %s (%s).'
+                        % (host, server['s3_endpoint_url'], port, where, store.get('port'), names['port']))
+    wanted_scheme = 'https' if store.get('tls') else 'http'
     if scheme != wanted_scheme:
-        problems.append('%s: server_s3_endpoint_url %s uses %s, but %s serves %s (minio_tls_cert_src %s).'
+        problems.append('%s: server_s3_endpoint_url %s uses %s, but %s serves %s%s.'
                         % (host, server['s3_endpoint_url'], scheme, where, wanted_scheme,
-                           'set' if minio.get('tls') else 'empty'))
-    # MLflow works with its own key (the minio role's minio_mlflow_user), never the root key.
+                           ' (%s %s)' % (names['tls'], 'set' if store.get('tls') else 'empty') if names['tls'] else ''))
+    # MLflow works with its own key (minio_mlflow_user, seaweedfs_mlflow_key), never the store's admin key.
     access_key = server.get('s3_access_key')
-    if access_key is not None and str(access_key) == str(site.var(target, 'minio_root_user')):
-        problems.append("%s: server_s3_access_key is minio_root_user, the root key of %s; MLflow gets its own key: "
-                        "set server_s3_access_key to minio_mlflow_user ('%s') and server_s3_secret_key to "
-                        "minio_mlflow_password." % (host, where, minio.get('mlflow_user')))
-    elif access_key is not None and minio.get('mlflow_user') is not None and str(access_key) != str(minio['mlflow_user']):
-        problems.append("%s: server_s3_access_key is '%s', but %s has minio_mlflow_user '%s'."
-                        % (host, access_key, where, minio['mlflow_user']))
+    if access_key is not None and str(access_key) == str(site.var(target, names['root'])):
+        problems.append("%s: server_s3_access_key is %s, the %s of %s; MLflow gets its own key: "
+                        "set server_s3_access_key to %s ('%s') and server_s3_secret_key to %s."
+                        % (host, names['root'], names['root_title'], where, names['user'], store.get('mlflow_user'),
+                           names['secret']))
+    elif access_key is not None and store.get('mlflow_user') is not None and str(access_key) != str(store['mlflow_user']):
+        problems.append("%s: server_s3_access_key is '%s', but %s has %s '%s'."
+                        % (host, access_key, where, names['user'], store['mlflow_user']))
     else:
-        mine, wanted = site.var(host, 'server_s3_secret_key'), site.var(target, 'minio_mlflow_password')
+        mine, wanted = site.var(host, 'server_s3_secret_key'), site.var(target, names['secret'])
         if mine is not None and wanted is not None and str(mine) != str(wanted):
-            problems.append('%s: server_s3_secret_key is not the minio_mlflow_password of %s.' % (host, where))
-    if minio.get('bucket') is not None and server.get('bucket') is not None \
-            and str(server['bucket']) != str(minio['bucket']):
-        problems.append("%s: server_bucket is '%s', but %s makes minio_bucket '%s' for MLflow's key."
-                        % (host, server['bucket'], where, minio['bucket']))
-    minio_host, dummy = split_host_port(minio.get('address', ''))
-    if target != host and is_loopback(minio_host):
-        problems.append('%s: the MLflow server reaches MinIO at %s, but minio_address on %s is %s (loopback only).'
-                        % (host, server['s3_endpoint_url'], target, minio.get('address')))
+            problems.append('%s: server_s3_secret_key is not the %s of %s.' % (host, names['secret'], where))
+    if store.get('bucket') is not None and server.get('bucket') is not None \
+            and str(server['bucket']) != str(store['bucket']):
+        problems.append("%s: server_bucket is '%s', but %s makes %s '%s' for MLflow's key."
+                        % (host, server['bucket'], where, names['bucket'], store['bucket']))
+    bound, dummy = split_host_port(store.get('address', '')) if kind == 'minio' else (store.get('address', ''), None)
+    if target != host and is_loopback(bound):
+        problems.append('%s: the MLflow server reaches %s at %s, but %s on %s is %s (loopback only).'
+                        % (host, names['title'], server['s3_endpoint_url'], names['address'], target, store.get('address')))
     return problems
 
 

@@ -319,7 +319,8 @@ def metrics_targets(host, groups, hostvars):
     """What the proxy on host serves under /metrics/ (module_utils/metrics.py): Caddy's own; each
     host's node exporter and each database host's mysqld exporter where the host has
     metrics_password; each MinIO node (and the pool's cluster view once) where the pool has a
-    metrics key (minio_metrics_password); each MLflow server that has server_metrics."""
+    metrics key (minio_metrics_password); each MLflow server that has server_metrics. SeaweedFS
+    nodes have no target here."""
     found = [metrics.target('caddy', host, '', '')]
     monitored = [member for member in _site_hosts(groups) if hostvars.get(member, {}).get('metrics_password')]
     found += [_exporter('node', 'metrics_node_exporter_port', member, host, groups, hostvars) for member in monitored]
@@ -327,7 +328,7 @@ def metrics_targets(host, groups, hostvars):
               for member in monitored if member in _members(groups, DB)]
     for index, node in enumerate(_members(groups, STORAGE)):
         secret = hostvars.get(node, {}).get('minio_metrics_password')
-        if not secret:
+        if not secret or store(node, hostvars) != 'minio':
             continue
         # Caddy's upstream: host:port over HTTP, the whole URL over HTTPS.
         upstream = _minio_url(node, host, groups, hostvars)

@@ -115,6 +115,82 @@ def minio(tmp_path_factory):
 
 
 @dataclasses.dataclass
+class Seaweedfs:
+    url: str
+    admin_key: str
+    admin_secret: str
+    mlflow_key: str
+    mlflow_secret: str
+    bucket: str
+    process: subprocess.Popen
+
+    def client(self, key=None, secret=None):
+        return boto3.session.Session().client(
+            's3', endpoint_url=self.url, region_name='us-east-1',
+            aws_access_key_id=key or self.admin_key, aws_secret_access_key=secret or self.admin_secret,
+            config=botocore.config.Config(s3={'addressing_style': 'path'}))
+
+
+def free_port_pair():
+    """A free port whose port plus 10000 (SeaweedFS's gRPC port for it) is free too."""
+    for dummy in range(50):
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(('127.0.0.1', port + 10000))
+            except OSError:
+                continue
+        return port
+    pytest.fail('no free pair of ports for SeaweedFS', pytrace=False)
+
+
+@pytest.fixture(scope='session')
+def seaweedfs(tmp_path_factory):
+    """weed server (master, volume, filer, S3 gateway) as the seaweedfs role runs it, on free ports,
+    with the role's two identities: the admin, and MLflow's key limited to its bucket."""
+    tmp_dir = tmp_path_factory.mktemp('seaweedfs')
+    (tmp_dir / 'data').mkdir()
+    s3_port, master, volume, filer = (free_port_pair() for dummy in range(4))
+    admin, mlflow, bucket = ('admin', secrets.token_urlsafe(24)), ('mlflow', secrets.token_urlsafe(24)), 'mlflow'
+    config = tmp_dir / 's3.json'
+    config.write_text(json.dumps({'identities': [
+        {'name': 'admin', 'credentials': [{'accessKey': admin[0], 'secretKey': admin[1]}],
+         'actions': ['Admin', 'Read', 'List', 'Tagging', 'Write']},
+        {'name': 'mlflow', 'credentials': [{'accessKey': mlflow[0], 'secretKey': mlflow[1]}],
+         'actions': ['%s:%s' % (action, bucket) for action in ('Read', 'List', 'Write', 'Tagging')]},
+    ]}))
+    config.chmod(0o600)
+    log = tmp_dir / 'weed.log'
+    with open(log, 'wb') as out:
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [binary('FILAMENT_WEED_BINARY', 'weed'), 'server', '-dir=%s' % (tmp_dir / 'data'), '-ip=127.0.0.1',
+             '-ip.bind=127.0.0.1', '-master.port=%d' % master, '-volume.port=%d' % volume, '-volume.max=0',
+             '-filer', '-filer.port=%d' % filer, '-s3', '-s3.port=%d' % s3_port, '-s3.config=%s' % config,
+             '-s3.port.iceberg=0', '-s3.port.lance=0'],
+            stdout=out, stderr=subprocess.STDOUT, cwd=str(tmp_dir))
+    url = 'http://127.0.0.1:%d' % s3_port
+    server = Seaweedfs(url, admin[0], admin[1], mlflow[0], mlflow[1], bucket, process)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail('weed exited with %s:\n%s' % (process.returncode, log.read_text()[-3000:]), pytrace=False)
+            try:
+                server.client().create_bucket(Bucket=bucket)
+                break
+            except Exception:  # pylint: disable=broad-except
+                if time.monotonic() > deadline:
+                    pytest.fail('SeaweedFS did not make a bucket within 90 s:\n%s' % log.read_text()[-3000:],
+                                pytrace=False)
+                time.sleep(0.5)
+        yield server
+    finally:
+        stop(process)
+
+
+@dataclasses.dataclass
 class FakeGcs:
     url: str
     process: subprocess.Popen

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The molecule scenarios, in the order their images need: `default` first. The scenarios after it
-# start from an image of the host it converged (`gcs` from the bare host image), which its verify
+# start from an image of the host it converged (`stores` from the bare host images), which its verify
 # keeps before its own checks, labelled with this run's FILAMENT_RUN_ID: the two chains start as
 # soon as that image is there, while the rest of `default` runs beside them. Each scenario runs on
 # its own hosts, ports and networks (the machine has two cores; the scenarios are bound by them,
-# so the chains are balanced by measured time): cluster, gcs and options beside day2, recovery and
+# so the chains are balanced by measured time): cluster, stores and options beside day2, recovery and
 # bad_input. `default`'s output is shown live until its image is there, and the rest when it ends;
 # the first chain writes to a log that is shown when it ends. Any failure fails the run.
 #   tests/molecule/run.sh             every scenario
@@ -12,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 MOLECULE=${MOLECULE:-.venv/bin/molecule}
-SCENARIOS=(default gcs recovery bad_input options day2 cluster)
+SCENARIOS=(default stores recovery bad_input options day2 cluster)
 
 listed=$(printf '%s\n' "${SCENARIOS[@]}" | sort | xargs)
 present=$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml | cut -d/ -f2 | sort | xargs)
@@ -47,14 +47,14 @@ done
 sleep 1; kill "$shown"; wait "$shown" 2>/dev/null
 seen=$(stat -c %s "$first")
 echo "=== the image of default's converged host is there ($((SECONDS - start)) s): the chains start; default's checks go on beside them"
-chain cluster gcs options >"$log" 2>&1 &
+chain cluster stores options >"$log" 2>&1 &
 beside=$!
 chain day2 recovery bad_input; ours=$?
 wait "$beside"; theirs=$?
 wait "$defaults"; firsts=$?
 echo "=== the rest of default, run beside the chains:"
 tail -c +$((seen + 1)) "$first"
-echo "=== cluster, gcs and options, run beside day2, recovery and bad_input:"
+echo "=== cluster, stores and options, run beside day2, recovery and bad_input:"
 cat "$log"
 [ "$firsts" -eq 0 ] && [ "$ours" -eq 0 ] && [ "$theirs" -eq 0 ] || exit 1
 echo "=== every scenario passed in $((SECONDS - start)) s"

@@ -222,3 +222,51 @@ def test_a_replicated_tier_names_what_its_hosts_must_share():
     assert site_checks.replica_action('b', hostvars, groups) == 'seed'
     hostvars['b']['filament_site'] = 'other'
     assert site_checks.tier_problems('a', hostvars, groups) == []
+
+
+def seaweedfs_host(**variables):
+    """The lab with SeaweedFS in place of MinIO (filament_storage: seaweedfs)."""
+    host = checked(server={'s3_endpoint_url': 'http://127.0.0.1:8333'})
+    del host['__minio_checked']
+    host.update({
+        'filament_storage': 'seaweedfs',
+        '__seaweedfs_checked': {'ports': {'seaweedfs_s3_port': 8333, 'seaweedfs_s3_port (gRPC)': 18333,
+                                          'seaweedfs_volume_port': 8080, 'seaweedfs_volume_port (gRPC)': 18080},
+                                'port': 8333, 'address': '127.0.0.1', 'tls': False, 'bucket': 'mlflow',
+                                'mlflow_user': 'mlflow'},
+        'seaweedfs_admin_key': 'admin', 'seaweedfs_mlflow_secret': 's3cret-mlflow',
+    })
+    host.update(variables)
+    return site_checks.tier_problems('lab', {'lab': host}, {group: ['lab'] for group in ALL})
+
+
+def test_the_lab_on_seaweedfs_agrees():
+    assert seaweedfs_host() == []
+
+
+def test_seaweedfs_names_its_own_variables():
+    problems = seaweedfs_host(__server_checked=dict(checked()['__server_checked'], s3_endpoint_url='https://127.0.0.1:9000',
+                                                    bucket='artifacts'),
+                              server_s3_secret_key='wrong')
+    assert problems == [
+        'lab: server_s3_endpoint_url https://127.0.0.1:9000 uses port 9000, but SeaweedFS on lab listens on port 8333 '
+        '(seaweedfs_s3_port).',
+        'lab: server_s3_endpoint_url https://127.0.0.1:9000 uses https, but SeaweedFS on lab serves http.',
+        'lab: server_s3_secret_key is not the seaweedfs_mlflow_secret of SeaweedFS on lab.',
+        "lab: server_bucket is 'artifacts', but SeaweedFS on lab makes seaweedfs_bucket 'mlflow' for MLflow's key.",
+    ]
+    assert not any('s3cret' in p or 'wrong' in p for p in problems)
+
+
+def test_seaweedfs_admin_key_is_never_the_servers():
+    problems = seaweedfs_host(__server_checked=dict(checked()['__server_checked'], s3_endpoint_url='http://127.0.0.1:8333',
+                                                    s3_access_key='admin'))
+    assert problems == ["lab: server_s3_access_key is seaweedfs_admin_key, the admin key of SeaweedFS on lab; MLflow "
+                        "gets its own key: set server_s3_access_key to seaweedfs_mlflow_key ('mlflow') and "
+                        "server_s3_secret_key to seaweedfs_mlflow_secret."]
+
+
+def test_seaweedfs_ports_and_their_grpc_ports_count_against_the_others():
+    problems = seaweedfs_host(__server_checked=dict(checked()['__server_checked'], s3_endpoint_url='http://127.0.0.1:8333',
+                                                    ports={'server_port': 18080}, port=18080))
+    assert 'seaweedfs_volume_port (gRPC) and server_port use port 18080' in problems[0]

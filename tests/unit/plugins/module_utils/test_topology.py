@@ -237,8 +237,10 @@ def test_the_proxy_leaves_users_to_servers_that_check_them():
 
 def test_seaweedfs_is_wired_like_minio_on_its_own_port():
     groups = {group: ['lab'] for group in ALL}
-    found = logic.derive('lab', {'lab': {'filament_storage': 'seaweedfs'}}, groups)
+    found = logic.derive('lab', {'lab': {'filament_storage': 'seaweedfs', 'minio_metrics_password': 'metrics-key'}}, groups)
     assert found['seaweedfs_address'] == '127.0.0.1'
+    # MinIO's metrics key in the inventory gives no MinIO target where SeaweedFS runs.
+    assert [t['job'] for t in found['caddy_metrics_targets']] == ['caddy']
     assert found['server_s3_endpoint_url'] == 'http://127.0.0.1:8333'
     assert 'minio_address' not in found and 'minio_volumes' not in found
 
