@@ -218,7 +218,8 @@ def main():
     prov = provisioning(a.provision)
     brought_up = None
     if not lab_healthy():
-        fresh = run(["docker", "inspect", HOST], check=False).returncode != 0
+        # A lab host started from an image of a converged host (FILAMENT_LAB_IMAGE) is no cold converge.
+        fresh = run(["docker", "inspect", HOST], check=False).returncode != 0 and not os.environ.get("FILAMENT_LAB_IMAGE")
         brought_up = lab_up()
         prov = provisioning(False, fresh_host=fresh)  # that converge is in .lab/last-run.log now
     before = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout

@@ -2,6 +2,9 @@
 # `make lab` / `make lab-down`: the whole stack on one local systemd host (a container named
 # mlflow-lab), deployed by playbooks/site.yml with inventories/lab, Caddy published on
 # https://localhost:${FILAMENT_LAB_PORT:-8443}. Running `up` again converges again.
+# FILAMENT_LAB_IMAGE (CI's short benchmark): a new lab host starts from that image of a converged
+# host instead of a bare one, with the image's credentials (FILAMENT_LAB_IMAGE_CREDENTIALS) where the
+# lab has none yet; the converge then only makes it the lab.
 # Beside it a backup host (mlflow-lab-backup, an SFTP account for restic, set up by
 # playbooks/backup-host.yml) on a network of their own; `down` leaves it and its backups, so a
 # new lab can restore them; `purge` removes it too.
@@ -17,7 +20,15 @@ cd "$ROOT"
 
 up() {
   docker network inspect "$NETWORK" >/dev/null 2>&1 || docker network create "$NETWORK" >/dev/null
-  "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443" --network "$NETWORK"
+  local from=""
+  if [ -n "${FILAMENT_LAB_IMAGE:-}" ] && ! docker container inspect "$NAME" >/dev/null 2>&1; then
+    from=$FILAMENT_LAB_IMAGE
+    if [ ! -f "$CREDS/mysql_password" ]; then
+      mkdir -p "$CREDS"; chmod 0700 "$CREDS"
+      cp -a "${FILAMENT_LAB_IMAGE_CREDENTIALS:-${FILAMENT_CACHE:-$HOME/.cache/filament-mlflow}/converged/default-credentials}/." "$CREDS/"
+    fi
+  fi
+  FILAMENT_HOST_UP_IMAGE=$from "$ROOT/harness/harness.sh" host-up "$NAME" -p "127.0.0.1:$PORT:443" --network "$NETWORK"
   "$ROOT/harness/harness.sh" host-up "$BACKUP" --network "$NETWORK"
   # A lab host made before it had a backup host joins their network.
   docker container inspect -f '{{json .NetworkSettings.Networks}}' "$NAME" | grep -q "\"$NETWORK\"" \
