@@ -114,12 +114,11 @@ prefix:
 """
 
 import secrets
-import ssl
 import traceback
 import urllib.error
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.filament.mlflow.plugins.module_utils import bucket as storage
 from ansible_collections.filament.mlflow.plugins.module_utils import s3_probe as logic
@@ -144,17 +143,13 @@ ARGUMENT_SPEC = dict(
 
 def fetcher(params):
     """Plain HTTP(S) for the presigned URLs, trusting what boto3 trusts."""
-    if not params['validate_certs']:
-        context = ssl._create_unverified_context()  # pylint: disable=protected-access
-    else:
-        context = ssl.create_default_context(cafile=params.get('ca_bundle') or None)
 
     def fetch(method, url, body):
         # No content type, as a client that PUTs bytes sends none: a presigned URL may have signed it.
-        request = urllib.request.Request(url, data=body, method=method, headers={'Content-Type': ''})
         try:
-            with urllib.request.urlopen(request, timeout=60, context=context) as answer:
-                return answer.status, answer.read()
+            answer = open_url(url, data=body, method=method, headers={'Content-Type': ''}, timeout=60,
+                              validate_certs=params['validate_certs'], ca_path=params.get('ca_bundle') or None)
+            return answer.status, answer.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
     return fetch
