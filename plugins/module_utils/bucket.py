@@ -93,6 +93,22 @@ class BucketOperationFailed(BucketError):
     pass
 
 
+# The connection options of an S3 endpoint that filament.mlflow.bucket and filament.mlflow.s3_probe
+# share (documented by the doc fragments filament.mlflow.storage and filament.mlflow.storage.s3).
+S3_CONNECTION_SPEC = dict(
+    endpoint_url=dict(type='str'),
+    region=dict(type='str', default='us-east-1'),
+    access_key=dict(type='str', no_log=True, aliases=['aws_access_key_id']),
+    secret_key=dict(type='str', no_log=True, aliases=['aws_secret_access_key']),
+    session_token=dict(type='str', no_log=True, aliases=['aws_session_token']),
+    addressing_style=dict(type='str', default='path', choices=['path', 'virtual', 'auto']),
+    ca_bundle=dict(type='path'),
+    validate_certs=dict(type='bool', default=True),
+    retries=dict(type='int', default=12),
+    retry_delay=dict(type='float', default=5),
+)
+
+
 def _is_ip_address(name):
     try:
         ipaddress.ip_address(name)

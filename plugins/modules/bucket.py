@@ -136,23 +136,14 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.filament.mlflow.plugins.module_utils import bucket as logic
 
 ARGUMENT_SPEC = dict(
+    logic.S3_CONNECTION_SPEC,
     name=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     provider=dict(type='str', default='s3', choices=['s3', 'gcs']),
-    endpoint_url=dict(type='str'),
-    region=dict(type='str', default='us-east-1'),
     location=dict(type='str'),
-    access_key=dict(type='str', no_log=True, aliases=['aws_access_key_id']),
-    secret_key=dict(type='str', no_log=True, aliases=['aws_secret_access_key']),
-    session_token=dict(type='str', no_log=True, aliases=['aws_session_token']),
-    addressing_style=dict(type='str', default='path', choices=['path', 'virtual', 'auto']),
-    ca_bundle=dict(type='path'),
-    validate_certs=dict(type='bool', default=True),
     credentials_file=dict(type='path'),
     project=dict(type='str'),
     force=dict(type='bool', default=False),
-    retries=dict(type='int', default=12),
-    retry_delay=dict(type='float', default=5),
 )
 
 

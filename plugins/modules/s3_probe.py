@@ -124,20 +124,11 @@ from ansible_collections.filament.mlflow.plugins.module_utils import bucket as s
 from ansible_collections.filament.mlflow.plugins.module_utils import s3_probe as logic
 
 ARGUMENT_SPEC = dict(
+    storage.S3_CONNECTION_SPEC,
     bucket=dict(type='str', required=True),
     prefix=dict(type='str', default='.filament-probe/'),
     large_object_mb=dict(type='int', default=32),
     require=dict(type='list', elements='str', default=list(logic.NAMES)),
-    endpoint_url=dict(type='str'),
-    region=dict(type='str', default='us-east-1'),
-    access_key=dict(type='str', no_log=True, aliases=['aws_access_key_id']),
-    secret_key=dict(type='str', no_log=True, aliases=['aws_secret_access_key']),
-    session_token=dict(type='str', no_log=True, aliases=['aws_session_token']),
-    addressing_style=dict(type='str', default='path', choices=['path', 'virtual', 'auto']),
-    ca_bundle=dict(type='path'),
-    validate_certs=dict(type='bool', default=True),
-    retries=dict(type='int', default=12),
-    retry_delay=dict(type='float', default=5),
 )
 
 

@@ -22,9 +22,6 @@ class FakeS3:
     def __init__(self):
         self.objects, self.uploads, self.calls = {}, {}, []
 
-    def _key(self, Bucket, Key):
-        return Key
-
     def put_object(self, Bucket, Key, Body):
         self.objects[Key] = bytes(Body)
 
