@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.filament.mlflow.plugins.module_utils import bucket, metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars
+from ansible_collections.filament.mlflow.plugins.module_utils import bucket_names, metrics, minio_volumes, mlflow_auth, mysql_paths, os_vars
 from ansible_collections.filament.mlflow.plugins.module_utils import python_lock, replication, site_checks, systemd_verify
 from ansible_collections.filament.mlflow.plugins.module_utils import systemd_restart as restart_policy
 from ansible_collections.filament.mlflow.plugins.module_utils import topology
@@ -154,7 +154,7 @@ def metrics_sd_text(targets, scrape_address):
 
 def bucket_name_problems(name, provider='s3'):
     """What is wrong with name as a bucket's of provider (s3, gcs), as filament.mlflow.bucket checks it; [] when nothing."""
-    return bucket.bucket_name_problems(str(name), provider)
+    return bucket_names.bucket_name_problems(str(name), provider)
 
 
 class FilterModule:

@@ -11,10 +11,12 @@ same four calls: exists, is_empty, empty, delete (plus create). ensure_bucket() 
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import time
 import traceback
+
+# The name rules live apart, without the client libraries (the roles' preflights use them too).
+from ansible_collections.filament.mlflow.plugins.module_utils.bucket_names import (  # noqa: F401, pylint: disable=unused-import
+    S3_RESERVED_PREFIXES, S3_RESERVED_SUFFIXES, bucket_name_error, bucket_name_problems)
 
 try:
     import boto3
@@ -65,8 +67,6 @@ S3_TRANSIENT_CODES = frozenset((
     'ServiceUnavailable', 'SlowDown', 'InternalError', 'RequestTimeout',
     'XMinioServerNotInitialized',
 ))
-S3_RESERVED_PREFIXES = ('xn--', 'sthree-', 'amzn-s3-demo-')
-S3_RESERVED_SUFFIXES = ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')
 
 
 class BucketError(Exception):
@@ -107,63 +107,6 @@ S3_CONNECTION_SPEC = dict(
     retries=dict(type='int', default=12),
     retry_delay=dict(type='float', default=5),
 )
-
-
-def _is_ip_address(name):
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
-
-
-def bucket_name_problems(name, provider):
-    """Everything wrong with a bucket name for this provider; an empty list means it is valid."""
-    problems = []
-    if provider == 'gcs':
-        labels = name.split('.')
-        longest = 222 if '.' in name else 63
-        if not 3 <= len(name) <= longest:
-            problems.append('must be 3-63 characters long (up to 222 with dots)')
-        if any(len(label) > 63 for label in labels):
-            problems.append('each dot-separated part must be at most 63 characters long')
-        if not re.fullmatch(r'[a-z0-9._-]*', name):
-            problems.append('may contain only lowercase letters, digits, dots, hyphens and underscores')
-    else:
-        if not 3 <= len(name) <= 63:
-            problems.append('must be 3-63 characters long')
-        if not re.fullmatch(r'[a-z0-9.-]*', name):
-            problems.append('may contain only lowercase letters, digits, dots and hyphens')
-        if '..' in name:
-            problems.append("must not contain '..'")
-        elif re.search(r'\.-|-\.', name):
-            problems.append('must not have a hyphen next to a dot')
-        for prefix in S3_RESERVED_PREFIXES:
-            if name.startswith(prefix):
-                problems.append("must not start with the reserved prefix '%s'" % prefix)
-        for suffix in S3_RESERVED_SUFFIXES:
-            if name.endswith(suffix):
-                problems.append("must not end with the reserved suffix '%s'" % suffix)
-    if name and not (name[0].isascii() and name[0].isalnum() and name[-1].isascii() and name[-1].isalnum()):
-        problems.append('must start and end with a lowercase letter or a digit')
-    if _is_ip_address(name):
-        problems.append('must not be an IP address')
-    if provider == 'gcs':
-        if '..' in name:
-            problems.append("must not contain '..'")
-        if name.startswith('goog'):
-            problems.append("must not start with 'goog'")
-        if re.search(r'g[o0][o0]g[l1]e', name):
-            problems.append("must not contain 'google' or a look-alike")
-    return problems
-
-
-def bucket_name_error(name, provider):
-    """The message for an invalid bucket name, or None when the name is valid."""
-    problems = bucket_name_problems(name, provider)
-    if not problems:
-        return None
-    return 'invalid bucket name %r for provider %s: it %s.' % (name, provider, '; it '.join(problems))
 
 
 def _s3_code_status(exc):
@@ -558,17 +501,18 @@ def tls_verify(validate_certs, ca_bundle):
     return ca_bundle or True
 
 
-def s3_backend(params):
-    """An S3Backend from the module's parameters (boto3 must be importable)."""
+def s3_client(params, retries=None):
+    """A boto3 S3 client from the connection options of S3_CONNECTION_SPEC (boto3 must be importable).
+    retries: botocore's retry settings; by default none, for a caller that retries itself."""
     config = botocore.config.Config(
         s3={'addressing_style': params['addressing_style']},
-        retries={'total_max_attempts': 1},  # Retrier does the retrying, and only where it helps
+        retries=retries or {'total_max_attempts': 1},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         request_checksum_calculation='when_required',
         response_checksum_validation='when_required',
     )
-    client = boto3.session.Session().client(
+    return boto3.session.Session().client(
         's3',
         endpoint_url=params.get('endpoint_url') or None,
         region_name=params.get('region') or None,
@@ -578,6 +522,11 @@ def s3_backend(params):
         verify=tls_verify(params.get('validate_certs', True), params.get('ca_bundle')),
         config=config,
     )
+
+
+def s3_backend(params):
+    """An S3Backend from the module's parameters (boto3 must be importable)."""
+    client = s3_client(params)  # Retrier does the retrying, and only where it helps
     retrier = Retrier(params['retries'], params['retry_delay'], client.meta.endpoint_url, classify_s3_error)
     return S3Backend(client, retrier, params.get('region'))
 

@@ -21,11 +21,11 @@ import hashlib
 import json
 import re
 
-try:
-    from packaging.markers import InvalidMarker, Marker
-    HAS_PACKAGING = True
-except ImportError:  # pragma: no cover - packaging comes with ansible-core
-    HAS_PACKAGING = False
+import importlib.util
+
+# packaging is imported where markers are evaluated: the roles' filters load this module in every
+# task that uses them, and most never evaluate a marker.
+HAS_PACKAGING = importlib.util.find_spec('packaging') is not None
 
 MANIFEST = 'wheelhouse.json'
 _PIN = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;]+)\s*(?:;\s*(.*?))?\s*$')
@@ -138,6 +138,8 @@ def environment(python, machine):
 
 def select(entries, python, machine):
     """The entries a CPython `python` on Linux `machine` installs: those whose marker holds there."""
+    from packaging.markers import InvalidMarker, Marker  # pylint: disable=import-outside-toplevel
+
     env = environment(python, machine)
     chosen = []
     for entry in entries:
