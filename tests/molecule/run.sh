@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The molecule scenarios, in the order their images need: `default` first. The scenarios after it
-# start from an image of the host it converged (`stores` from the bare host images), which its verify
-# keeps before its own checks, labelled with this run's FILAMENT_RUN_ID: the two chains start as
-# soon as that image is there, while the rest of `default` runs beside them. Each scenario runs on
+# start from an image of the host it converged (`stores` from the bare host images), which its
+# converge keeps, labelled with this run's FILAMENT_RUN_ID: the two chains start as soon as that
+# image is there, while the rest of `default` (its checks) runs beside them. Each scenario runs on
 # its own hosts, ports and networks (the machine has two cores; the scenarios are bound by them,
 # so the chains are balanced by measured time): cluster, stores and options beside day2, recovery and
 # bad_input. `default`'s output is shown live until its image is there, and the rest when it ends;
