@@ -61,7 +61,7 @@ build: venv ## build the collection tarball, install it into a scratch path, ren
 	@$(BIN)/ansible-galaxy collection build --force --output-path .build . >/dev/null
 	@cd .build && export ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/install; \
 	  $(CURDIR)/$(BIN)/ansible-galaxy collection install --offline --force --no-deps -p install filament-mlflow-*.tar.gz >/dev/null && \
-	  for m in bucket gcs_credentials drift files minio_user mlflow_auth s3_probe wheelhouse; do \
+	  for m in bucket gcs_credentials drift files minio_user mlflow_auth s3_copy s3_probe wheelhouse; do \
 	    $(CURDIR)/$(BIN)/ansible-doc filament.mlflow.$$m | grep -q "filament.mlflow.$$m" || { echo "ansible-doc filament.mlflow.$$m failed"; exit 1; }; \
 	  done; \
 	  test -f install/ansible_collections/filament/mlflow/roles/server/meta/argument_specs.yml

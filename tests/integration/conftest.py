@@ -246,8 +246,10 @@ class Playbook:
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
         self.count = 0
+        self.json_output = True
 
-    def __call__(self, target, extra_vars, check=False, diff=False, verbosity=0, json_output=True, timeout=300):
+    def command(self, target, extra_vars, check=False, diff=False, verbosity=0, json_output=True):
+        """The ansible-playbook command line of a run (run it with self.env)."""
         self.count += 1
         # Variables go through a file: a secret in argv would be visible to every user of the host.
         vars_file = self.tmp_path / ('vars-%d.json' % self.count)
@@ -256,16 +258,26 @@ class Playbook:
         command = [str(VENV_BIN / 'ansible-playbook'), '-i', 'localhost,', str(TARGETS / target),
                    '-e', '@%s' % vars_file]
         command += ['--check'] * check + ['--diff'] * diff + (['-' + 'v' * verbosity] if verbosity else [])
+        self.json_output = json_output
+        return command
+
+    @property
+    def env(self):
         env = dict(
             os.environ,
             ANSIBLE_CONFIG=str(TARGETS.parent / 'ansible.cfg'),
             ANSIBLE_COLLECTIONS_PATH=str(REPO / 'collections'),
             ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-            ANSIBLE_STDOUT_CALLBACK='ansible.posix.json' if json_output else 'ansible.builtin.default',
+            ANSIBLE_STDOUT_CALLBACK='ansible.posix.json' if self.json_output else 'ansible.builtin.default',
             ANSIBLE_LOCAL_TEMP=str(self.tmp_path / 'ansible-local'),
             ANSIBLE_REMOTE_TEMP=str(self.tmp_path / 'ansible-remote'),
         )
         env.pop('STORAGE_EMULATOR_HOST', None)
+        return env
+
+    def __call__(self, target, extra_vars, check=False, diff=False, verbosity=0, json_output=True, timeout=300):
+        command = self.command(target, extra_vars, check, diff, verbosity, json_output)
+        env = self.env
         started = time.monotonic()
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False,
                               cwd=str(self.tmp_path))
