@@ -3,10 +3,10 @@
 Configured only by what a user would set: MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME,
 MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_SERVER_CERT_PATH.
 
-    backup_probe.py log FILE     two experiments, four runs (one deleted) with params, tags,
+    mlflow_data.py log FILE     two experiments, four runs (one deleted) with params, tags,
                                  metric histories and artifacts of several sizes; what was
                                  logged goes to FILE as JSON
-    backup_probe.py check FILE   read every run of FILE back: params, tags, every metric value and
+    mlflow_data.py check FILE   read every run of FILE back: params, tags, every metric value and
                                  step, every artifact's sha256; exit 1 on any difference
 
 Each prints one JSON object as its last line.
