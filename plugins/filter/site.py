@@ -86,7 +86,7 @@ def host_address(host, hostvars):
 
 def site_members(members, host, hostvars):
     """The hosts of a group (members) that are in host's filament_site: the stack host belongs to."""
-    return topology.same_site(list(members), host, hostvars)
+    return topology.same_site(list(members), host, topology.once(hostvars))
 
 
 def unit_verify_command(unit, dropin=False):

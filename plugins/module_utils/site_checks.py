@@ -305,6 +305,7 @@ def _replication_problems(site, host):
 
 def replica_action(host, hostvars, groups, reseed=False):
     """What the mysql role does on host of a replicated mlflow_db: primary, replicating, repoint or seed."""
+    hostvars = topology.once(hostvars)
     site = Site(hostvars, topology.site_groups(host, hostvars, groups))
     states, addresses = replication_states(site)
     return replication.plan(host, topology.db_primary(site.groups, hostvars), states, addresses, reseed)
@@ -350,6 +351,7 @@ def _auth_problems(host, caddy_auth, target, server_auth):
 
 def tier_problems(host, hostvars, groups):
     """What disagrees between the tiers, as seen from host: a list of messages, [] when all agree."""
+    hostvars = topology.once(hostvars)
     site = Site(hostvars, topology.site_groups(host, hostvars, groups))
     problems = port_clashes(host, _listeners(site, host))
     if host in site.hosts('mlflow_db') and len(site.hosts('mlflow_db')) > 1:

@@ -33,6 +33,44 @@ class InvalidTopology(ValueError):
     """The groups and the variables that shape them contradict each other."""
 
 
+_MISSING = object()
+
+
+class ReadOnce:
+    """A mapping whose keys are each read once; wrap (if any) is applied to what is read.
+
+    ``ReadOnce(hostvars, ReadOnce)`` is hostvars with each host's variables looked up once and each
+    of them read once, for one call: Ansible's hostvars builds all of a host's variables on every
+    ``hostvars[host]`` and templates a variable on every read, and working out one derived value
+    reads the same few many times."""
+
+    def __init__(self, mapping, wrap=None):
+        self._mapping = mapping
+        self._wrap = wrap
+        self._read = {}
+
+    def get(self, key, default=None):
+        if key not in self._read:
+            found = self._mapping.get(key, _MISSING)
+            self._read[key] = found if found is _MISSING or self._wrap is None else self._wrap(found)
+        found = self._read[key]
+        return default if found is _MISSING else found
+
+    def __getitem__(self, key):
+        found = self.get(key, _MISSING)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key):
+        return self.get(key, _MISSING) is not _MISSING
+
+
+def once(hostvars):
+    """hostvars read once per host and variable (ReadOnce), unless it already is."""
+    return hostvars if isinstance(hostvars, ReadOnce) else ReadOnce(hostvars, ReadOnce)
+
+
 def _members(groups, group):
     return list(groups.get(group) or [])
 
@@ -220,11 +258,14 @@ def _db(host, groups, hostvars):
             'mysql_replication_peers': lambda: replication_peers(host, groups, hostvars)}
 
 
+# The stores a role of this collection runs on the hosts of mlflow_storage; EXTERNAL is an S3 the
+# team already has, reached at server_s3_endpoint_url, with no host in mlflow_storage.
 STORES = ('minio', 'seaweedfs')
+EXTERNAL = 'external'
 
 
 def store(host, hostvars):
-    """What the hosts of mlflow_storage run (filament_storage): minio, the default, or seaweedfs."""
+    """Where the artifacts are (filament_storage): minio, the default, seaweedfs, or external."""
     return hostvars.get(host, {}).get('filament_storage') or 'minio'
 
 
@@ -366,6 +407,7 @@ def _derivations(host, hostvars, groups):
 def value(host, name, hostvars, groups, default):
     """The derived value of one variable for host; default where host is not in its tier. Only what
     that variable needs is worked out, so an address it does not need cannot stop it."""
+    hostvars = once(hostvars)
     how = _derivations(host, hostvars, groups).get(name)
     found = how() if how else None
     return default if found is None else found
@@ -374,4 +416,5 @@ def value(host, name, hostvars, groups, default):
 def derive(host, hostvars, groups):
     """Every derived value for host, by variable name (only those of the tiers host is in; None where
     the role's own default stands)."""
+    hostvars = once(hostvars)
     return {name: how() for name, how in _derivations(host, hostvars, groups).items()}

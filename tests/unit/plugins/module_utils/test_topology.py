@@ -257,3 +257,26 @@ def test_seaweedfs_is_wired_like_minio_on_its_own_port():
 def test_the_seaweedfs_port_read_across_hosts_is_the_roles_own():
     with open(os.path.join(ROLES, 'seaweedfs', 'defaults', 'main.yml')) as handle:
         assert logic.ROLE_DEFAULTS['seaweedfs_s3_port'] == yaml.safe_load(handle)['seaweedfs_s3_port']
+
+
+class CountingHostvars(dict):
+    """hostvars that count how often each host's variables are built, as Ansible's are on each read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.built = {}
+
+    def get(self, host, default=None):
+        self.built[host] = self.built.get(host, 0) + 1
+        return super().get(host, default)
+
+
+def test_a_derived_value_builds_each_hosts_variables_once():
+    names = ['a', 'b', 'c', 'd']
+    hostvars = CountingHostvars({name: {'filament_address': '10.0.0.%d' % (i + 1)} for i, name in enumerate(names)})
+    groups = {'mlflow_db': names[:2], 'mlflow_storage': names, 'mlflow_server': names[:2], 'mlflow_proxy': ['c']}
+    assert logic.value('c', 'caddy_upstreams', hostvars, groups, None) == ['10.0.0.1:5000', '10.0.0.2:5000']
+    assert hostvars.built == {name: 1 for name in names}
+    once = logic.once(hostvars)
+    assert logic.once(once) is once
+    assert once.get('nobody') is None and 'nobody' not in once and once['a'].get('filament_site') is None
