@@ -187,9 +187,31 @@ def _database_problems(site, host, server):
     return problems
 
 
+def _store_choice_problems(site, host, server):
+    """filament_storage against the storage tier: an external S3 has no host in mlflow_storage and an
+    endpoint the inventory gives; a store this collection runs has hosts to run on."""
+    chosen = topology.store(host, site.hostvars)
+    storage = site.hosts('mlflow_storage')
+    if chosen == topology.EXTERNAL:
+        if server.get('gcs'):
+            return ['%s: filament_storage is external (an S3 you already have), but server_gcs_auth_string is set '
+                    '(artifacts in GCS); leave one of them.' % host]
+        if site.var(host, 'server_s3_endpoint_url') is None:
+            return ['%s: filament_storage is external (an S3 you already have): set server_s3_endpoint_url to its URL '
+                    '(with server_s3_region, server_s3_access_key, server_s3_secret_key, and server_s3_ca_bundle '
+                    'when its certificate is signed by a CA of your own).' % host]
+        return []
+    if not storage and not server.get('gcs'):
+        return ['%s: mlflow_storage has no hosts to run %s (filament_storage) on, and server_gcs_auth_string is empty. '
+                'Add the storage hosts to mlflow_storage, set filament_storage: external and server_s3_endpoint_url '
+                'for an S3 you already have, or set server_gcs_auth_string for GCS.'
+                % (host, STORE_NAMES.get(chosen, {}).get('title', chosen))]
+    return []
+
+
 def _storage_problems(site, host, server):
-    problems = []
-    if server.get('gcs') or not server.get('s3_endpoint_url'):
+    problems = _store_choice_problems(site, host, server)
+    if problems or server.get('gcs') or not server.get('s3_endpoint_url'):
         return problems
     scheme, address, port = split_url(server['s3_endpoint_url'])
     target = site.find('mlflow_storage', address, host)

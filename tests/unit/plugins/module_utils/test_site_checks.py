@@ -108,13 +108,45 @@ def test_gcs_mode_ignores_the_storage_tier():
     assert one_host(server={'gcs': True, 's3_endpoint_url': ''}, server_s3_secret_key='unused') == []
 
 
+def without_storage_tier(**variables):
+    hostvars = {'app': checked(server={'s3_endpoint_url': variables.get('server_s3_endpoint_url', 'http://127.0.0.1:9000'),
+                                       'gcs': bool(variables.pop('gcs', False))}, **variables)}
+    groups = {'mlflow_db': ['app'], 'mlflow_storage': [], 'mlflow_server': ['app'], 'mlflow_proxy': ['app']}
+    return site_checks.tier_problems('app', hostvars, groups)
+
+
+def test_an_external_s3_is_the_endpoint_the_inventory_gives():
+    assert without_storage_tier(**EXTERNAL_S3) == []
+    assert without_storage_tier(filament_storage='external') == [
+        'app: filament_storage is external (an S3 you already have): set server_s3_endpoint_url to its URL (with '
+        'server_s3_region, server_s3_access_key, server_s3_secret_key, and server_s3_ca_bundle when its certificate '
+        'is signed by a CA of your own).']
+    assert without_storage_tier(gcs=True, **EXTERNAL_S3) == [
+        'app: filament_storage is external (an S3 you already have), but server_gcs_auth_string is set (artifacts in '
+        'GCS); leave one of them.']
+
+
+@pytest.mark.parametrize('store, title', [(None, 'MinIO'), ('seaweedfs', 'SeaweedFS')])
+def test_a_store_of_ours_needs_hosts_in_mlflow_storage(store, title):
+    variables = {'filament_storage': store} if store else {}
+    assert without_storage_tier(**variables) == [
+        'app: mlflow_storage has no hosts to run %s (filament_storage) on, and server_gcs_auth_string is empty. Add '
+        'the storage hosts to mlflow_storage, set filament_storage: external and server_s3_endpoint_url for an S3 '
+        'you already have, or set server_gcs_auth_string for GCS.' % title]
+    assert without_storage_tier(gcs=True, **variables) == []
+
+
 def test_proxy_upstream_must_be_a_server_port():
     assert one_host(caddy={'upstreams': ['127.0.0.1:5001']}) == [
         'lab: caddy_upstreams has 127.0.0.1:5001, but the MLflow server on lab listens on server_port 5000.']
 
 
+# A server of a site without a storage tier: its artifacts in an S3 the team already has.
+EXTERNAL_S3 = {'filament_storage': 'external', 'server_s3_endpoint_url': 'https://s3.example.com'}
+
+
 def test_loopback_database_on_a_host_outside_the_tier():
-    hostvars = {'app': checked(), 'db': checked()}
+    hostvars = {'app': checked(server={'s3_endpoint_url': 'https://s3.example.com'}, **EXTERNAL_S3), 'db': checked()}
     groups = {'mlflow_db': ['db'], 'mlflow_storage': [], 'mlflow_server': ['app'], 'mlflow_proxy': ['app']}
     problems = site_checks.tier_problems('app', hostvars, groups)
     assert problems == ['app: server_db_host is 127.0.0.1 (this host), but app is not in mlflow_db; '
@@ -122,7 +154,7 @@ def test_loopback_database_on_a_host_outside_the_tier():
 
 
 def test_remote_database_must_listen_beyond_loopback():
-    hostvars = {'app': checked(server={'db_host': '10.0.0.2'}),
+    hostvars = {'app': checked(server={'db_host': '10.0.0.2', 's3_endpoint_url': 'https://s3.example.com'}, **EXTERNAL_S3),
                 'db': checked(ansible_facts={'default_ipv4': {'address': '10.0.0.2'}})}
     groups = {'mlflow_db': ['db'], 'mlflow_storage': [], 'mlflow_server': ['app'], 'mlflow_proxy': ['app']}
     assert site_checks.tier_problems('app', hostvars, groups) == [
