@@ -6,7 +6,12 @@ On the one lab host (container mlflow-lab, `harness/lab.sh up` if it is not up) 
     role's venv on 127.0.0.1:5001 (same backend store URI and artifact destination as ours,
     read from /etc/mlflow/mlflow.env and the mlflow unit) behind a stock Caddy `reverse_proxy`
     on :8081, plain HTTP, basic auth with the same bcrypt hash as ours;
-(b) and measures it side by side with our deployment (Caddy HTTPS on 443 -> mlflow unit).
+(b) and measures it side by side with our deployment (Caddy HTTPS on 443 -> mlflow unit);
+(c) for the stores, SeaweedFS beside MinIO: a transient `weed server` with the seaweedfs role's
+    options (roles/seaweedfs/vars/main.yml) on ports of its own, a second tracking server with our
+    unit's command line on 127.0.0.1:5003 whose artifacts go there, and one transient Caddy with an
+    HTTPS site in front of each of our two servers (MinIO's on 8444, SeaweedFS's on 8445): the same
+    artifact moves through both in turn, and boto3 moves it straight to each store.
 All client measurements run inside the host with the venv python (benchmarks/bench_client.py),
 so both paths are measured by the same client over loopback. The naive units are stopped at
 the end; our deployment is not touched.
@@ -22,6 +27,8 @@ import datetime
 import json
 import os
 import re
+import secrets
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -36,6 +43,13 @@ VPY = "/opt/mlflow/venv/bin/python"
 REMOTE = "/tmp/filament-bench"
 NAIVE_MLFLOW, NAIVE_CADDY, NAIVE_NODELAY = "bench-naive-mlflow", "bench-naive-caddy", "bench-naive-mlflow-nodelay"
 NAIVE_VENV = "/var/tmp/filament-bench-naive"
+# The store comparison: SeaweedFS beside MinIO (ports clear of the stack's, the naive units' and
+# the role's defaults), our server on it, and an HTTPS front for each of our two servers.
+WEED_DIR = "/var/lib/filament-bench-seaweedfs"
+WEED_UNIT, WEED_SERVER, STORES_CADDY = "bench-seaweedfs", "bench-ours-seaweedfs", "bench-stores-caddy"
+WEED_PORTS = {"seaweedfs_master_port": 9335, "seaweedfs_volume_port": 8091, "seaweedfs_filer_port": 8889,
+              "seaweedfs_s3_port": 8334}
+WEED_SERVER_PORT, FRONTS = 5003, {"minio": (8444, 5000), "seaweedfs": (8445, 5003)}
 GiB = 1 << 30
 
 
@@ -47,8 +61,9 @@ def run(cmd, check=True, **kw):
     return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
 
 
-def dexec(*args, check=True):
-    return run(["docker", "exec", HOST, *args], check=check)
+def dexec(*args, check=True, env=None, stdin=None):
+    options = [f"--env={name}={value}" for name, value in (env or {}).items()] + (["-i"] if stdin is not None else [])
+    return run(["docker", "exec", *options, HOST, *args], check=check, input=stdin)
 
 
 def dsh(script, check=True):
@@ -134,6 +149,12 @@ def naive_venv():
     return f"{NAIVE_VENV}/bin/mlflow"
 
 
+def basic_auth_hash():
+    """The bcrypt hash our Caddy checks the user filament with."""
+    caddyfile = dexec("cat", "/etc/caddy/Caddyfile").stdout
+    return re.search(r'^\s*"filament"\s+(\S+)\s*$', caddyfile, re.M).group(1)
+
+
 def start_naive():
     """The naive deployment as transient units (stock defaults; only host/port/stores given)."""
     stop_naive()
@@ -141,8 +162,7 @@ def start_naive():
     unit = dexec("cat", "/etc/systemd/system/mlflow.service").stdout
     dest = re.search(r'--(?:artifacts-destination|default-artifact-root)\s+"?([^"\s\\]+)', unit).group(1)
     env_names = [l.split("=", 1)[0] for l in dexec("cat", "/etc/mlflow/mlflow.env").stdout.splitlines() if "=" in l and not l.startswith("#")]
-    caddyfile = dexec("cat", "/etc/caddy/Caddyfile").stdout
-    hashline = re.search(r'^\s*"filament"\s+(\S+)\s*$', caddyfile, re.M).group(1)
+    hashline = basic_auth_hash()
     dsh(f"""cat > {REMOTE}/Caddyfile <<'EOF'
 {{
 	admin off
@@ -175,6 +195,123 @@ def start_nodelay_variant(extra):
     wait_http("http://localhost:5002/health", timeout=90)
 
 
+def seaweedfs_args(bucket_config):
+    """`weed server`'s options as the seaweedfs role gives them (its __seaweedfs_args, rendered with
+    one host's values), on the bench's ports and directory."""
+    import jinja2
+    import yaml
+
+    role = os.path.join(ROOT, "roles", "seaweedfs")
+    values = yaml.safe_load(open(os.path.join(role, "defaults", "main.yml")))
+    template = yaml.safe_load(open(os.path.join(role, "vars", "main.yml")))["__seaweedfs_args"]
+    values.update(WEED_PORTS, seaweedfs_dir=f"{WEED_DIR}/data", seaweedfs_address="127.0.0.1",
+                  __seaweedfs_replication="000", __seaweedfs_identities=bucket_config)
+    return shlex.split(jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template).render(values))
+
+
+def start_seaweedfs_side(bucket, hashline):
+    """SeaweedFS beside MinIO, our server on it (5003), and an HTTPS front for each of our servers.
+    Returns the front's CA file on the host and SeaweedFS's S3 endpoint and MLflow key, or None when
+    the harness gave no weed binary (FILAMENT_WEED_BINARY)."""
+    weed = os.environ.get("FILAMENT_WEED_BINARY", "")
+    if not os.path.isfile(weed):
+        log("no weed binary (FILAMENT_WEED_BINARY): the store comparison is not measured")
+        return None
+    stop_seaweedfs_side()
+    dsh(f"mkdir -p {WEED_DIR}/data {WEED_DIR}/caddy && chmod 0700 {WEED_DIR}")
+    run(["docker", "cp", weed, f"{HOST}:{WEED_DIR}/weed"])
+    admin = {"accessKey": "bench-admin", "secretKey": secrets.token_hex(20)}
+    mlflow = {"accessKey": "bench-mlflow", "secretKey": secrets.token_hex(20)}
+    identities = {"identities": [
+        {"name": "admin", "credentials": [admin], "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
+        {"name": "mlflow", "credentials": [mlflow],
+         "actions": [f"{action}:{bucket}" for action in ("Read", "List", "Write", "Tagging")]}]}
+    dexec("sh", "-c", f"umask 077 && cat > {WEED_DIR}/s3.json", stdin=json.dumps(identities))
+    dexec("systemd-run", f"--unit={WEED_UNIT}", f"{WEED_DIR}/weed", "server", *seaweedfs_args(f"{WEED_DIR}/s3.json"))
+    endpoint = f"http://127.0.0.1:{WEED_PORTS['seaweedfs_s3_port']}"
+    make_bucket = """
+import os, sys, time, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                  aws_access_key_id=os.environ["KEY"], aws_secret_access_key=os.environ["SECRET"])
+for attempt in range(120):
+    try:
+        if sys.argv[2] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            s3.create_bucket(Bucket=sys.argv[2])
+        # The first write makes SeaweedFS grow its volumes: done here, not in a measurement.
+        s3.put_object(Bucket=sys.argv[2], Key="bench-warm-up", Body=os.urandom(1 << 20))
+        s3.delete_object(Bucket=sys.argv[2], Key="bench-warm-up")
+        break
+    except Exception:
+        time.sleep(0.5)
+else:
+    raise SystemExit("SeaweedFS did not take the bucket")
+"""
+    dexec(VPY, "-c", make_bucket, endpoint, bucket, env={"KEY": admin["accessKey"], "SECRET": admin["secretKey"]})
+    # Our server's environment with SeaweedFS's endpoint and MLflow's key there; its command line is
+    # our unit's, on another port, without the metrics directory our server owns.
+    lines = [line for line in dexec("cat", "/etc/mlflow/mlflow.env").stdout.splitlines()
+             if not line.startswith(("MLFLOW_S3_ENDPOINT_URL=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="))]
+    lines += [f"MLFLOW_S3_ENDPOINT_URL={endpoint}", f"AWS_ACCESS_KEY_ID={mlflow['accessKey']}",
+              f"AWS_SECRET_ACCESS_KEY={mlflow['secretKey']}"]
+    dexec("sh", "-c", f"umask 077 && cat > {WEED_DIR}/mlflow.env", stdin="\n".join(lines) + "\n")
+    unit = dexec("cat", "/etc/systemd/system/mlflow.service").stdout
+    argv = shlex.split(re.search(r"^ExecStart=((?:.*\\\n)*.*)$", unit, re.M).group(1).replace("\\\n", " "))
+    argv[argv.index("--port") + 1] = str(WEED_SERVER_PORT)
+    if "--expose-prometheus" in argv:
+        del argv[argv.index("--expose-prometheus"):argv.index("--expose-prometheus") + 2]
+    dexec("systemd-run", f"--unit={WEED_SERVER}", "-p", f"EnvironmentFile={WEED_DIR}/mlflow.env",
+          "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp", *argv)
+    fronts = "\n".join(f"""https://localhost:{port} {{
+	basicauth {{
+		filament {hashline}
+	}}
+	reverse_proxy 127.0.0.1:{upstream}
+}}""" for port, upstream in FRONTS.values())
+    dexec("sh", "-c", f"cat > {WEED_DIR}/Caddyfile", stdin=f"""{{
+	admin off
+	auto_https disable_redirects
+	local_certs
+	skip_install_trust
+	storage file_system {{
+		root {WEED_DIR}/caddy
+	}}
+}}
+{fronts}
+""")
+    dexec("systemd-run", f"--unit={STORES_CADDY}", "/usr/bin/caddy", "run", "--config", f"{WEED_DIR}/Caddyfile", "--adapter", "caddyfile")
+    wait_http(f"http://localhost:{WEED_SERVER_PORT}/health")
+    ca = f"{WEED_DIR}/caddy/pki/authorities/local/root.crt"
+    for _ in range(60):
+        if dexec("test", "-s", ca, check=False).returncode == 0:
+            break
+        time.sleep(1)
+    return {"cacert": ca, "endpoint": endpoint, "key": mlflow}
+
+
+def stop_seaweedfs_side():
+    for u in (STORES_CADDY, WEED_SERVER, WEED_UNIT):
+        dexec("systemctl", "stop", u, check=False)
+        dexec("systemctl", "reset-failed", u, check=False)
+    dsh(f"rm -rf {WEED_DIR}", check=False)
+
+
+def stores_comparison(side, pw, mb, reps):
+    """The same artifact through our server on MinIO and on SeaweedFS (each behind its own HTTPS front),
+    alternating, rep by rep; then boto3 straight to SeaweedFS with MLflow's key there."""
+    found = {"minio": {"upload_mbps": [], "download_mbps": []}, "seaweedfs": {"upload_mbps": [], "download_mbps": []}}
+    for rep in range(reps):
+        for name, (port, _) in FRONTS.items():
+            log(f"stores rep {rep + 1}/{reps}: {mb} MB through our server on {name}")
+            got = client("artifacts", "--url", f"https://localhost:{port}", "--cacert", side["cacert"], "--user", "filament",
+                         "--password", pw, "--mb", str(mb), "--reps", "1", "--label", name)
+            for figure in found[name]:
+                found[name][figure] += got[figure]
+    log("boto3 straight to SeaweedFS")
+    found["seaweedfs_s3"] = client("s3", "--endpoint", side["endpoint"], "--mb", str(mb), "--reps", str(reps),
+                                   env={"BENCH_S3_KEY": side["key"]["accessKey"], "BENCH_S3_SECRET": side["key"]["secretKey"]})
+    return found
+
+
 def wait_http(url, timeout=180):
     t0 = time.time()
     while time.time() - t0 < timeout:
@@ -191,8 +328,8 @@ def stop_naive():
         dexec("systemctl", "reset-failed", u, check=False)
 
 
-def client(*args):
-    r = dexec(VPY, f"{REMOTE}/bench_client.py", *args, check=False)
+def client(*args, env=None):
+    r = dexec(VPY, f"{REMOTE}/bench_client.py", *args, check=False, env=env)
     if r.returncode != 0:
         raise SystemExit(f"bench_client {' '.join(args[:2])} failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.split("@@BENCH-RESULT@@\n")[-1])
@@ -263,11 +400,18 @@ def main():
         res["mlflow"] = {k: {m: (med(v[m]) if isinstance(v[m], list) else v[m]) for m in v} for k, v in ml.items()}
         res["s3"] = {m: med(v) for m, v in s3.items()}
 
+        log("SeaweedFS beside MinIO: our server on each store")
+        side = start_seaweedfs_side(res["artifact_destination"].split("://", 1)[1].split("/")[0], basic_auth_hash())
+        if side:
+            res["stores_raw"] = stores_comparison(side, pw, mb, reps)
+            res["stores"] = {k: {m: med(v) for m, v in found.items()} for k, found in res["stores_raw"].items()}
+
         if not a.no_stall:
             res["stall"] = stall_experiment(n_health, short)
     finally:
-        log("stopping the naive units")
+        log("stopping the naive units and the store comparison's")
         stop_naive()
+        stop_seaweedfs_side()
         dsh(f"rm -rf {REMOTE}", check=False)
     after = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
     res["ours_untouched"] = before == after
@@ -360,6 +504,17 @@ def report(res, checks):
         print(f"{name:44} {n:10.2f} {o:10.2f} {o / n if n else float('nan'):10.2f}")
     print(f"{'boto3 straight to MinIO upload (MB/s)':44} {s3['upload_mbps']:10.2f}")
     print(f"{'boto3 straight to MinIO download (MB/s)':44} {s3['download_mbps']:10.2f}")
+    st = res.get("stores")
+    if st:
+        print(f"\nthe stores, {res['counts']['artifact_mb']} MB (MB/s): our server behind an HTTPS front of its own on each store, in turn")
+        print(f"{'figure':44} {'MinIO':>10} {'SeaweedFS':>10} {'Sw/MinIO':>10}")
+        for name, minio, weed in (("proxied upload", st["minio"]["upload_mbps"], st["seaweedfs"]["upload_mbps"]),
+                                  ("proxied download", st["minio"]["download_mbps"], st["seaweedfs"]["download_mbps"]),
+                                  ("boto3 straight to the store, upload", s3["upload_mbps"], st["seaweedfs_s3"]["upload_mbps"]),
+                                  ("boto3 straight to the store, download", s3["download_mbps"], st["seaweedfs_s3"]["download_mbps"])):
+            print(f"{name:44} {minio:10.2f} {weed:10.2f} {weed / minio if minio else float('nan'):10.2f}")
+    else:
+        print("\nthe stores: SeaweedFS not measured (no weed binary)")
     for side in ("naive", "ours"):
         print(f"peak RSS {side}: " + ", ".join(f"{u} {v / 2**20:.0f} MiB" for u, v in m[side]["peak_rss"].items()))
     prov = res["provisioning"]
@@ -397,12 +552,20 @@ def chart(res, path):
         (f"{res['counts']['artifact_mb']} MB download (MB/s)", {"naive": m["naive"]["download_mbps"], "ours": m["ours"]["download_mbps"], "boto3": s3["download_mbps"]}),
         ("stack peak RSS (MiB)", {"naive": m["naive"]["peak_rss_total"] / 2**20, "ours": m["ours"]["peak_rss_total"] / 2**20}),
     ]
-    colors = {"naive": "#b0b0b0", "ours": "#2a7ab9", "boto3": "#6aaa64"}
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
+    st = res.get("stores")
+    if st:
+        panels.append((f"{res['counts']['artifact_mb']} MB through our server (MB/s)",
+                       {"MinIO up": st["minio"]["upload_mbps"], "Sw up": st["seaweedfs"]["upload_mbps"],
+                        "MinIO down": st["minio"]["download_mbps"], "Sw down": st["seaweedfs"]["download_mbps"]}))
+    colors = {"naive": "#b0b0b0", "ours": "#2a7ab9", "boto3": "#6aaa64",
+              "MinIO up": "#c04040", "Sw up": "#3a9a8a", "MinIO down": "#e08080", "Sw down": "#80c8b8"}
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
     for ax, (title, vals) in zip(axes.flat, panels):
         bars = ax.bar(list(vals), list(vals.values()), color=[colors[k] for k in vals])
         ax.bar_label(bars, fmt="%.3g")
         ax.set_title(title, fontsize=10)
+    for ax in list(axes.flat)[len(panels):-1]:
+        ax.axis("off")
     ax = axes.flat[-1]
     for side, x in (("naive", 0), ("ours", 1)):
         bottom = 0

@@ -147,11 +147,7 @@ def mlflow_bench(a):
         list(ex.map(make_run, range(a.runs)))
     res["create_runs_s"] = time.perf_counter() - t0
 
-    payload = os.path.join(tempfile.gettempdir(), f"bench-{a.mb}MB.bin")
-    if not os.path.exists(payload) or os.path.getsize(payload) != a.mb << 20:
-        with open(payload, "wb") as f:
-            for _ in range(a.mb):
-                f.write(os.urandom(1 << 20))
+    payload = payload_of(a.mb)
 
     for rep in range(a.reps):
         run = c.create_run(exp).info.run_id
@@ -171,14 +167,7 @@ def mlflow_bench(a):
         res["search_runs_s"].append(time.perf_counter() - t0)
         assert len(runs) == a.runs, (len(runs), a.runs)
 
-        t0 = time.perf_counter()
-        c.log_artifact(run, payload)
-        res["upload_mbps"].append(a.mb / (time.perf_counter() - t0))
-        with tempfile.TemporaryDirectory() as d:
-            t0 = time.perf_counter()
-            p = c.download_artifacts(run, os.path.basename(payload), d)
-            res["download_mbps"].append(a.mb / (time.perf_counter() - t0))
-            assert os.path.getsize(p) == a.mb << 20
+        artifact_round_trip(c, run, payload, a.mb, res)
         c.set_terminated(run)
     res["artifact_uri"] = c.get_run(run).info.artifact_uri
     # Leave the tracking store as found: the bench experiments go to the trash (soft delete;
@@ -196,15 +185,64 @@ def mlflow_bench(a):
     return res
 
 
+def payload_of(mb):
+    """A file of mb MiB of random bytes, made once per size."""
+    payload = os.path.join(tempfile.gettempdir(), f"bench-{mb}MB.bin")
+    if not os.path.exists(payload) or os.path.getsize(payload) != mb << 20:
+        with open(payload, "wb") as f:
+            for _ in range(mb):
+                f.write(os.urandom(1 << 20))
+    return payload
+
+
+def artifact_round_trip(c, run, payload, mb, res):
+    """payload (mb MiB) logged to run and downloaded again: the rates into res, the size checked."""
+    t0 = time.perf_counter()
+    c.log_artifact(run, payload)
+    res["upload_mbps"].append(mb / (time.perf_counter() - t0))
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        p = c.download_artifacts(run, os.path.basename(payload), d)
+        res["download_mbps"].append(mb / (time.perf_counter() - t0))
+        assert os.path.getsize(p) == mb << 20
+
+
+def artifacts_bench(a):
+    """Only the artifact transfer of mlflow_bench: one mb MiB artifact up and down through the tracking
+    server, a.reps times, each with the same bytes back."""
+    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
+    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
+    if a.cacert:
+        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
+    from mlflow.tracking import MlflowClient
+
+    c = MlflowClient(tracking_uri=a.url)
+    exp = c.create_experiment(f"bench-artifacts-{a.label}-{uuid.uuid4().hex[:8]}")
+    payload = payload_of(a.mb)
+    res = {"upload_mbps": [], "download_mbps": []}
+    for _ in range(a.reps):
+        run = c.create_run(exp).info.run_id
+        artifact_round_trip(c, run, payload, a.mb, res)
+        c.set_terminated(run)
+    c.delete_experiment(exp)
+    return res
+
+
 def s3_bench(a):
+    """boto3 straight to the store: the server's own (its environment file), or --endpoint with the
+    key in BENCH_S3_KEY and BENCH_S3_SECRET."""
     import boto3
 
     env = {}
-    with open("/etc/mlflow/mlflow.env") as f:
-        for line in f:
-            if "=" in line and not line.startswith("#"):
-                k, v = line.rstrip("\n").split("=", 1)
-                env[k] = v.strip('"')
+    if a.endpoint:
+        env = {"MLFLOW_S3_ENDPOINT_URL": a.endpoint, "AWS_ACCESS_KEY_ID": os.environ["BENCH_S3_KEY"],
+               "AWS_SECRET_ACCESS_KEY": os.environ["BENCH_S3_SECRET"]}
+    else:
+        with open("/etc/mlflow/mlflow.env") as f:
+            for line in f:
+                if "=" in line and not line.startswith("#"):
+                    k, v = line.rstrip("\n").split("=", 1)
+                    env[k] = v.strip('"')
     s3 = boto3.client(
         "s3",
         endpoint_url=env["MLFLOW_S3_ENDPOINT_URL"],
@@ -212,11 +250,7 @@ def s3_bench(a):
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         region_name=env.get("AWS_DEFAULT_REGION", "us-east-1"),
     )
-    payload = os.path.join(tempfile.gettempdir(), f"bench-{a.mb}MB.bin")
-    if not os.path.exists(payload) or os.path.getsize(payload) != a.mb << 20:
-        with open(payload, "wb") as f:
-            for _ in range(a.mb):
-                f.write(os.urandom(1 << 20))
+    payload = payload_of(a.mb)
     key = f"bench-direct/{uuid.uuid4().hex}.bin"
     res = {"upload_mbps": [], "download_mbps": []}
     for _ in range(a.reps):
@@ -233,7 +267,7 @@ def s3_bench(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["http", "mlflow", "s3", "quickack"])
+    p.add_argument("mode", choices=["http", "mlflow", "artifacts", "s3", "quickack"])
     p.add_argument("--url")
     p.add_argument("--cacert", default="")
     p.add_argument("--user", default="")
@@ -247,8 +281,9 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--units", default="")
     p.add_argument("--bucket", default="mlflow")
+    p.add_argument("--endpoint", default="", help="s3: this endpoint instead of the server's (key in BENCH_S3_KEY/SECRET)")
     a = p.parse_args()
-    fn = {"http": http_rates, "mlflow": mlflow_bench, "s3": s3_bench, "quickack": quickack}[a.mode]
+    fn = {"http": http_rates, "mlflow": mlflow_bench, "artifacts": artifacts_bench, "s3": s3_bench, "quickack": quickack}[a.mode]
     result = fn(a)
     # MLflow may print to stdout too: the result is the line after the marker.
     print("\n@@BENCH-RESULT@@\n" + json.dumps(result), flush=True)
