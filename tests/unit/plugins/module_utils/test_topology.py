@@ -280,3 +280,11 @@ def test_a_derived_value_builds_each_hosts_variables_once():
     once = logic.once(hostvars)
     assert logic.once(once) is once
     assert once.get('nobody') is None and 'nobody' not in once and once['a'].get('filament_site') is None
+
+
+def test_the_store_roles_name_one_note_of_where_the_artifacts_are():
+    """The note migrate-artifacts.yml leaves (the seaweedfs role writes it, the minio role reads it)."""
+    def mark(role):
+        with open(os.path.join(ROLES, role, 'vars', 'main.yml')) as handle:
+            return yaml.safe_load(handle)['__%s_store_mark' % role]
+    assert mark('minio') == mark('seaweedfs') == '/etc/filament-mlflow/artifact-store'
