@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The molecule scenarios, in the order their images need: `default` first. The scenarios after it
 # start from an image of the host it converged (`stores` from the bare host images), which its
-# converge keeps, labelled with this run's FILAMENT_RUN_ID: the two chains start as soon as that
-# image is there, while the rest of `default` (its checks) runs beside them. Each scenario runs on
-# its own hosts, ports and networks (the machine has two cores; the scenarios are bound by them,
-# so the chains are balanced by measured time): cluster, stores and options beside day2, recovery and
-# bad_input. `default`'s output is shown live until its image is there, and the rest when it ends;
-# the first chain writes to a log that is shown when it ends. Any failure fails the run.
+# converge keeps, labelled with this run's FILAMENT_RUN_ID: as soon as that image is there, two
+# workers take the other scenarios from one queue, longest first (by measured time), each the next
+# one as it finishes the last, while the rest of `default` (its checks) runs beside them. Each
+# scenario runs on its own hosts, ports and networks; the machine has two cores, which bound them.
+# `default`'s output and the first worker's are shown live, the second worker's when it ends. Any
+# failure fails the run; a worker goes on with the queue after one.
 #   tests/molecule/run.sh             every scenario
 #   tests/molecule/run.sh NAME ...    only these, one after the other
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 MOLECULE=${MOLECULE:-.venv/bin/molecule}
-SCENARIOS=(default stores recovery bad_input options day2 cluster)
+# After default, longest first: the queue the two workers share.
+QUEUE=(cluster day2 stores bad_input options recovery)
+SCENARIOS=(default "${QUEUE[@]}")
 
 listed=$(printf '%s\n' "${SCENARIOS[@]}" | sort | xargs)
 present=$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml | cut -d/ -f2 | sort | xargs)
@@ -25,6 +27,20 @@ chain() {
   done
 }
 
+# The next scenario of QUEUE for a worker, under a lock on the counter file: its index, or nothing.
+take() {
+  # shellcheck disable=SC2016  # the inner shell expands them
+  flock "$taken" bash -c 'i=$(cat "$1"); [ "$i" -lt "$2" ] || exit 1; echo $((i + 1)) > "$1"; echo "$i"' _ "$taken" "${#QUEUE[@]}"
+}
+
+worker() {
+  local failed=0 i
+  while i=$(take); do
+    chain "${QUEUE[$i]}" || failed=1
+  done
+  return "$failed"
+}
+
 if [ $# -gt 0 ]; then chain "$@"; exit $?; fi
 
 start=$SECONDS
@@ -32,7 +48,9 @@ export FILAMENT_RUN_ID=${FILAMENT_RUN_ID:-$$-$(date +%s)}
 image=${FILAMENT_CONVERGED_IMAGE:-filament-mlflow-converged:default}
 first=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
 log=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
-trap 'rm -f "$first" "$log"' EXIT
+taken=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
+echo 0 > "$taken"
+trap 'rm -f "$first" "$log" "$taken"' EXIT
 chain default >"$first" 2>&1 &
 defaults=$!
 tail -n +1 -f "$first" & shown=$!
@@ -46,15 +64,16 @@ until [ "$(docker image inspect -f '{{index .Config.Labels "filament.run"}}' "$i
 done
 sleep 1; kill "$shown"; wait "$shown" 2>/dev/null
 seen=$(stat -c %s "$first")
-echo "=== the image of default's converged host is there ($((SECONDS - start)) s): the chains start; default's checks go on beside them"
-chain cluster stores options >"$log" 2>&1 &
+echo "=== the image of default's converged host is there ($((SECONDS - start)) s): the workers start; default's checks go on beside them"
+worker >"$log" 2>&1 &
 beside=$!
-chain day2 recovery bad_input; ours=$?
+sleep 1
+worker; ours=$?
 wait "$beside"; theirs=$?
 wait "$defaults"; firsts=$?
-echo "=== the rest of default, run beside the chains:"
+echo "=== the rest of default, run beside the workers:"
 tail -c +$((seen + 1)) "$first"
-echo "=== cluster, stores and options, run beside day2, recovery and bad_input:"
+echo "=== the second worker's scenarios, run beside the first's:"
 cat "$log"
 [ "$firsts" -eq 0 ] && [ "$ours" -eq 0 ] && [ "$theirs" -eq 0 ] || exit 1
 echo "=== every scenario passed in $((SECONDS - start)) s"
