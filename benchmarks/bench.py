@@ -205,6 +205,7 @@ def seaweedfs_args(bucket_config):
     values = yaml.safe_load(open(os.path.join(role, "defaults", "main.yml")))
     template = yaml.safe_load(open(os.path.join(role, "vars", "main.yml")))["__seaweedfs_args"]
     values.update(WEED_PORTS, seaweedfs_dir=f"{WEED_DIR}/data", seaweedfs_address="127.0.0.1",
+                  seaweedfs_masters=[], __seaweedfs_runs_master="true",
                   __seaweedfs_replication="000", __seaweedfs_identities=bucket_config)
     return shlex.split(jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template).render(values))
 

@@ -291,6 +291,36 @@ def _pool_problems(site, host, minio):
     return problems
 
 
+def _seaweedfs_cluster_problems(site, host, weed):
+    """SeaweedFS on several hosts: every host of mlflow_storage runs it, with the same masters, filer
+    store and S3 identities."""
+    others = [other for other in site.hosts('mlflow_storage') if other != host]
+    if not others:
+        return []
+    problems = []
+    for other in others:
+        theirs = site.checked(other, 'seaweedfs')
+        if not theirs:
+            if site.checked(other, 'minio'):
+                problems.append('%s: filament_storage is seaweedfs, but %s of the same mlflow_storage runs MinIO; '
+                                'one site has one store: give its storage hosts the same filament_storage.'
+                                % (host, other))
+            continue
+        for name, what in (('masters', 'seaweedfs_masters'), ('filer_db', "the filers' store (seaweedfs_filer_db_host, "
+                                                                          "_name, _user)"),
+                           ('bucket', 'seaweedfs_bucket'), ('mlflow_user', 'seaweedfs_mlflow_key')):
+            if theirs.get(name) is not None and weed.get(name) is not None and theirs[name] != weed[name]:
+                problems.append("%s: %s is %s, but %s has %s; the hosts of one SeaweedFS must give the same."
+                                % (host, what, weed[name], other, theirs[name]))
+        for name in ('seaweedfs_admin_key', 'seaweedfs_admin_secret', 'seaweedfs_mlflow_secret',
+                     'seaweedfs_filer_db_password'):
+            mine, wanted = site.var(host, name), site.var(other, name)
+            if mine is not None and wanted is not None and str(mine) != str(wanted):
+                problems.append('%s: %s is not the one of %s; the hosts of one SeaweedFS share their identities '
+                                'and the filers\' account.' % (host, name, other))
+    return problems
+
+
 def replication_states(site):
     """What each host of mlflow_db runs now (module_utils/replication.py), and its address."""
     states, addresses = {}, {}
@@ -382,6 +412,9 @@ def tier_problems(host, hostvars, groups):
         minio = site.checked(host, 'minio')
         if minio:
             problems.extend(_pool_problems(site, host, minio))
+        weed = site.checked(host, 'seaweedfs')
+        if weed:
+            problems.extend(_seaweedfs_cluster_problems(site, host, weed))
     if host in site.hosts('mlflow_server'):
         server = site.checked(host, 'server')
         if server:

@@ -174,14 +174,16 @@ def _value(hostvars, host, name, default):
 # The roles' defaults of the variables read across hosts (tests/unit keeps them equal to
 # roles/*/defaults/main.yml): another host's role defaults are not in hostvars.
 ROLE_DEFAULTS = {'mysql_port': 3306, 'server_port': 5000, 'minio_port': 9000,  # minio_port: of minio_address
-                 'seaweedfs_s3_port': 8333,
+                 'seaweedfs_s3_port': 8333, 'seaweedfs_master_port': 9333,
+                 'seaweedfs_filer_db_name': 'seaweedfs_filer', 'seaweedfs_filer_db_user': 'seaweedfs_filer',
                  'minio_drives': ['/var/lib/minio/data'], 'minio_metrics_user': 'prometheus', 'metrics_user': 'prometheus',
                  'metrics_node_exporter_port': 9100, 'metrics_mysqld_exporter_port': 9104}
 
 
 def mysql_bind_address(host, groups, hostvars):
-    """Loopback; and the host's address too where servers or replicas on other hosts connect."""
-    clients = _members(groups, SERVER) + _members(groups, DB)
+    """Loopback; and the host's address too where servers, replicas or SeaweedFS's filers on other
+    hosts connect."""
+    clients = _members(groups, SERVER) + _members(groups, DB) + _seaweedfs_nodes(groups, hostvars)
     return '%s,%s' % (LOOPBACK, address(host, hostvars)) if _remote(host, clients) else LOOPBACK
 
 
@@ -255,7 +257,8 @@ def _db(host, groups, hostvars):
             'mysql_user_hosts': lambda: mysql_user_hosts(host, groups, hostvars),
             'mysql_primary': lambda: db_primary(groups, hostvars),
             'mysql_server_id': lambda: server_id(host, hostvars) if len(_members(groups, DB)) > 1 else None,
-            'mysql_replication_peers': lambda: replication_peers(host, groups, hostvars)}
+            'mysql_replication_peers': lambda: replication_peers(host, groups, hostvars),
+            'mysql_filer_account': lambda: filer_account(host, groups, hostvars)}
 
 
 # The stores a role of this collection runs on the hosts of mlflow_storage; EXTERNAL is an S3 the
@@ -272,9 +275,64 @@ def store(host, hostvars):
 def _storage(host, groups, hostvars):
     if store(host, hostvars) == 'seaweedfs':
         # SeaweedFS binds one address, with no port: its ports are variables of their own.
-        return {'seaweedfs_address': lambda: minio_host(host, groups, hostvars)}
+        return {'seaweedfs_address': lambda: minio_host(host, groups, hostvars),
+                'seaweedfs_masters': lambda: seaweedfs_masters(groups, hostvars),
+                'seaweedfs_filer_db_host': lambda: _filer_db(host, groups, hostvars, 'host'),
+                'seaweedfs_filer_db_port': lambda: _filer_db(host, groups, hostvars, 'port')}
     return {'minio_address': lambda: minio_address(host, groups, hostvars),
             'minio_volumes': lambda: minio_volumes(host, groups, hostvars)}
+
+
+def _seaweedfs_nodes(groups, hostvars):
+    """The hosts of mlflow_storage that make one SeaweedFS cluster: two or more with filament_storage
+    seaweedfs (one alone runs everything itself, and keeps its metadata on its own disk)."""
+    nodes = _members(groups, STORAGE)
+    return nodes if len(nodes) > 1 and all(store(node, hostvars) == 'seaweedfs' for node in nodes) else []
+
+
+def _seaweedfs_host(node, hostvars, groups):
+    """The address node's SeaweedFS is known by (its -ip): seaweedfs_address, else its own address."""
+    bound = str(_value(hostvars, node, 'seaweedfs_address', minio_host(node, groups, hostvars)))
+    return address(node, hostvars) if bound in ALL_ADDRESSES or bound.startswith('127.') else bound
+
+
+def seaweedfs_masters(groups, hostvars):
+    """Where the masters of a SeaweedFS cluster run, as ip:port (seaweedfs_masters): the first three
+    hosts of mlflow_storage, whose raft outlives any one of them, or the first alone where there are
+    two (a raft of two stops with either). None on one host: it runs its own master."""
+    nodes = _seaweedfs_nodes(groups, hostvars)
+    if not nodes:
+        return None
+    return ['%s:%s' % (_seaweedfs_host(node, hostvars, groups),
+                       _value(hostvars, node, 'seaweedfs_master_port', ROLE_DEFAULTS['seaweedfs_master_port']))
+            for node in nodes[:3 if len(nodes) > 2 else 1]]
+
+
+def _filer_db(host, groups, hostvars, part):
+    """Where a SeaweedFS cluster's filers keep their metadata: in the site's database (its primary),
+    which every filer reads and writes, so each S3 gateway sees an object the moment another has
+    written it. None on one host (the filer's store on its own disk)."""
+    primary = db_primary(groups, hostvars)
+    if not _seaweedfs_nodes(groups, hostvars) or primary is None:
+        return None
+    if part == 'host':
+        return LOOPBACK if primary == host else address(primary, hostvars)
+    return _value(hostvars, primary, 'mysql_port', ROLE_DEFAULTS['mysql_port'])
+
+
+def filer_account(host, groups, hostvars):
+    """The database and account of a SeaweedFS cluster's filers on the site's database hosts
+    (mysql_filer_account): as the storage hosts name them (seaweedfs_filer_db_*), for the storage
+    hosts' addresses. {} where the site's store is not SeaweedFS on several hosts."""
+    nodes = _seaweedfs_nodes(groups, hostvars)
+    if not nodes:
+        return {}
+    first = nodes[0]
+    hosts = ['localhost', LOOPBACK] if host in nodes else []
+    return {'database': _value(hostvars, first, 'seaweedfs_filer_db_name', ROLE_DEFAULTS['seaweedfs_filer_db_name']),
+            'user': _value(hostvars, first, 'seaweedfs_filer_db_user', ROLE_DEFAULTS['seaweedfs_filer_db_user']),
+            'password': _value(hostvars, first, 'seaweedfs_filer_db_password', ''),
+            'hosts': hosts + [address(node, hostvars) for node in nodes if node != host]}
 
 
 def _s3_endpoint_url(host, groups, hostvars):

@@ -302,3 +302,28 @@ def test_seaweedfs_ports_and_their_grpc_ports_count_against_the_others():
     problems = seaweedfs_host(__server_checked=dict(checked()['__server_checked'], s3_endpoint_url='http://127.0.0.1:8333',
                                                     ports={'server_port': 18080}, port=18080))
     assert 'seaweedfs_volume_port (gRPC) and server_port use port 18080' in problems[0]
+
+
+def test_the_hosts_of_one_seaweedfs_must_agree_and_never_show_a_secret():
+    def node(masters, secret, filer_db='database seaweedfs_filer as seaweedfs_filer'):
+        return {'filament_storage': 'seaweedfs', 'seaweedfs_filer_db_password': secret,
+                '__seaweedfs_checked': {'ports': {}, 'port': 8333, 'address': '10.0.0.1', 'tls': False, 'bucket': 'mlflow',
+                                        'mlflow_user': 'mlflow', 'masters': masters, 'filer_db': filer_db}}
+    groups = {'mlflow_storage': ['a', 'b']}
+    hostvars = {'a': node('10.0.0.1:9333', 'filer-secret-one'), 'b': node('10.0.0.1:9333', 'filer-secret-one')}
+    assert site_checks.tier_problems('a', hostvars, groups) == []
+    hostvars['b'] = node('10.0.0.2:9333', 'filer-secret-two', filer_db='this host')
+    problems = site_checks.tier_problems('a', hostvars, groups)
+    assert problems == [
+        'a: seaweedfs_masters is 10.0.0.1:9333, but b has 10.0.0.2:9333; the hosts of one SeaweedFS must give the same.',
+        "a: the filers' store (seaweedfs_filer_db_host, _name, _user) is database seaweedfs_filer as seaweedfs_filer, "
+        "but b has this host; the hosts of one SeaweedFS must give the same.",
+        "a: seaweedfs_filer_db_password is not the one of b; the hosts of one SeaweedFS share their identities and the "
+        "filers' account.",
+    ]
+    assert not any('filer-secret' in problem for problem in problems)
+    # MinIO on one host and SeaweedFS on the other: one site has one store.
+    hostvars['b'] = {'__minio_checked': {'ports': {}, 'port': 9000}}
+    assert site_checks.tier_problems('a', hostvars, groups) == [
+        'a: filament_storage is seaweedfs, but b of the same mlflow_storage runs MinIO; one site has one store: give '
+        'its storage hosts the same filament_storage.']

@@ -41,6 +41,8 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         'mysql_primary': 'lab',
         'mysql_server_id': None,
         'mysql_replication_peers': [],
+        # No SeaweedFS cluster whose filers keep their metadata in the database.
+        'mysql_filer_account': {},
         # The exporters on loopback.
         'metrics_listen_address': '127.0.0.1',
     }
@@ -256,7 +258,48 @@ def test_seaweedfs_is_wired_like_minio_on_its_own_port():
 
 def test_the_seaweedfs_port_read_across_hosts_is_the_roles_own():
     with open(os.path.join(ROLES, 'seaweedfs', 'defaults', 'main.yml')) as handle:
-        assert logic.ROLE_DEFAULTS['seaweedfs_s3_port'] == yaml.safe_load(handle)['seaweedfs_s3_port']
+        defaults = yaml.safe_load(handle)
+    for name in ('seaweedfs_s3_port', 'seaweedfs_master_port', 'seaweedfs_filer_db_name', 'seaweedfs_filer_db_user'):
+        assert logic.ROLE_DEFAULTS[name] == defaults[name]
+
+
+def test_one_seaweedfs_host_runs_its_own_master_and_keeps_its_metadata_itself():
+    groups = {group: ['lab'] for group in ALL}
+    found = logic.derive('lab', {'lab': {'filament_storage': 'seaweedfs'}}, groups)
+    # The roles' own defaults stand: no masters elsewhere, the filer's store on the host's disk.
+    assert found['seaweedfs_masters'] is None and found['seaweedfs_filer_db_host'] is None
+    assert found['mysql_filer_account'] == {}
+
+
+def test_seaweedfs_on_several_hosts_is_one_cluster_with_its_metadata_in_the_site_database():
+    hostvars, groups = cluster()
+    for host in hostvars:
+        hostvars[host]['filament_storage'] = 'seaweedfs'
+    hostvars['h1']['seaweedfs_filer_db_password'] = 'filer-secret-of-the-site'
+    h1, h2, h3, h4 = (logic.derive(h, hostvars, groups) for h in ('h1', 'h2', 'h3', 'h4'))
+    # Three masters of four hosts, the same list on each; every host finds the primary's database.
+    assert h1['seaweedfs_masters'] == h4['seaweedfs_masters'] == ['10.0.0.1:9333', '10.0.0.2:9333', '10.0.0.3:9333']
+    assert (h1['seaweedfs_filer_db_host'], h3['seaweedfs_filer_db_host']) == ('127.0.0.1', '10.0.0.1')
+    assert h2['seaweedfs_filer_db_port'] == 3306
+    # The primary makes the account for every storage host: its own over loopback, the others by address.
+    assert h1['mysql_filer_account'] == {
+        'database': 'seaweedfs_filer', 'user': 'seaweedfs_filer', 'password': 'filer-secret-of-the-site',
+        'hosts': ['localhost', '127.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']}
+    assert h2['mysql_filer_account']['hosts'] == ['localhost', '127.0.0.1', '10.0.0.1', '10.0.0.3', '10.0.0.4']
+
+    # Two hosts: one master (a raft of two would stop with either); a port and name set in the inventory count.
+    groups.update(mlflow_storage=['h3', 'h4'], mlflow_db=['h1'], mlflow_server=['h1'])
+    hostvars['h3'].update(seaweedfs_master_port=19333, seaweedfs_filer_db_name='filer_meta')
+    h1, h4 = logic.derive('h1', hostvars, groups), logic.derive('h4', hostvars, groups)
+    assert h4['seaweedfs_masters'] == ['10.0.0.3:19333']
+    # The filers on other hosts reach the database at its address.
+    assert h1['mysql_bind_address'] == '127.0.0.1,10.0.0.1'
+    assert h1['mysql_filer_account']['hosts'] == ['10.0.0.3', '10.0.0.4']
+    assert h1['mysql_filer_account']['database'] == 'filer_meta'
+    # A host of mlflow_storage with another store: no SeaweedFS cluster.
+    hostvars['h4']['filament_storage'] = 'minio'
+    assert logic.derive('h3', hostvars, groups)['seaweedfs_masters'] is None
+    assert logic.derive('h1', hostvars, groups)['mysql_filer_account'] == {}
 
 
 class CountingHostvars(dict):
