@@ -33,11 +33,17 @@ take() {
   flock "$taken" bash -c 'i=$(cat "$1"); [ "$i" -lt "$2" ] || exit 1; echo $((i + 1)) > "$1"; echo "$i"' _ "$taken" "${#QUEUE[@]}"
 }
 
+# FILAMENT_AFTER_QUEUE: a command for the first worker that finds the queue empty, run beside the
+# other worker's last scenario rather than after everything (.ci/run: the short benchmark).
 worker() {
   local failed=0 i
   while i=$(take); do
     chain "${QUEUE[$i]}" || failed=1
   done
+  if [ -n "${FILAMENT_AFTER_QUEUE:-}" ] && mkdir "$taken.after" 2>/dev/null; then
+    echo "=== $FILAMENT_AFTER_QUEUE ($(date +%T))"
+    bash -c "$FILAMENT_AFTER_QUEUE" || { echo "=== $FILAMENT_AFTER_QUEUE failed"; failed=1; }
+  fi
   return "$failed"
 }
 
@@ -50,7 +56,7 @@ first=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
 log=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
 taken=$(mktemp "${TMPDIR:-/tmp}/filament-molecule.XXXXXX")
 echo 0 > "$taken"
-trap 'rm -f "$first" "$log" "$taken"' EXIT
+trap 'rm -rf "$first" "$log" "$taken" "$taken.after"' EXIT
 chain default >"$first" 2>&1 &
 defaults=$!
 tail -n +1 -f "$first" & shown=$!
