@@ -24,6 +24,7 @@ Full mode exits 1 when a target is missed (short mode asserts nothing).
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -50,7 +51,10 @@ WEED_UNIT, WEED_SERVER, STORES_CADDY = "bench-seaweedfs", "bench-ours-seaweedfs"
 WEED_PORTS = {"seaweedfs_master_port": 9335, "seaweedfs_volume_port": 8091, "seaweedfs_filer_port": 8889,
               "seaweedfs_s3_port": 8334}
 WEED_SERVER_PORT, FRONTS = 5003, {"minio": (8444, 5000), "seaweedfs": (8445, 5003)}
+# The floor of one call: an HTTPS site behind the same basic auth that only answers.
+FLOOR_UNIT, FLOOR_DIR, FLOOR_PORT = "bench-floor-caddy", "/var/lib/filament-bench-floor", 8446
 GiB = 1 << 30
+NAIVE_TODAY = False  # --naive-today: the naive side as the index resolves it today, not its lock
 
 
 def log(msg):
@@ -131,19 +135,30 @@ def remote_setup():
 
 
 def naive_venv():
-    """A stock virtualenv for the naive server: `pip install mlflow pymysql boto3` at the version we
-    deploy, nothing else (our virtualenv adds uvloop and httptools, which stock uvicorn would pick up).
-    Kept on the lab host between runs; made with uv (from our virtualenv) in a few seconds."""
+    """The naive server's virtualenv: `pip install mlflow==<our version> pymysql boto3` as resolved on
+    the date of benchmarks/naive/requirements-<version>.txt (benchmarks/naive/README.md), or as the
+    index resolves it today (bench.py --naive-today). Kept on the lab host between runs; made with uv."""
     version = dexec(VPY, "-c", "import importlib.metadata as m; print(m.version('mlflow'))").stdout.strip()
+    lock = os.path.join(ROOT, "benchmarks", "naive", f"requirements-{version}.txt")
+    today = NAIVE_TODAY
+    if today:
+        wanted, source = f"{version} today {datetime.date.today()}", f"mlflow=={version} pymysql boto3"
+    elif os.path.exists(lock):
+        wanted, source = f"{version} lock {hashlib.sha256(open(lock, 'rb').read()).hexdigest()[:12]}", f"-r {REMOTE}-naive.txt"
+    else:
+        raise SystemExit(f"no lock of the naive side for MLflow {version}: make {os.path.relpath(lock, ROOT)} "
+                         "as benchmarks/naive/README.md shows, or run with --naive-today")
     stamp = f"{NAIVE_VENV}/filament-bench-version"
-    if dexec("cat", stamp, check=False).stdout.strip() == version:
+    if dexec("cat", stamp, check=False).stdout.strip() == wanted:
         return f"{NAIVE_VENV}/bin/mlflow"
-    log(f"making the stock virtualenv of the naive server (mlflow=={version}, pymysql, boto3)")
+    log(f"making the stock virtualenv of the naive server ({'today' if today else os.path.relpath(lock, ROOT)})")
+    if not today:
+        run(["docker", "cp", lock, f"{HOST}:{REMOTE}-naive.txt"])
     ca = "/opt/mlflow/package-ca-bundle.pem"
     env = f"[ -f {ca} ] && export SSL_CERT_FILE={ca}; export UV_NO_CACHE=1;"
     r = dsh(f"""{env} rm -rf {NAIVE_VENV} && /opt/mlflow/venv/bin/uv venv -q --python /usr/bin/python3 {NAIVE_VENV} \
-        && /opt/mlflow/venv/bin/uv pip install -q --python {NAIVE_VENV}/bin/python mlflow=={version} pymysql boto3 \
-        && echo {version} > {stamp} && chmod -R a+rX {NAIVE_VENV}""", check=False)
+        && /opt/mlflow/venv/bin/uv pip install -q --python {NAIVE_VENV}/bin/python {source} \
+        && echo '{wanted}' > {stamp} && chmod -R a+rX {NAIVE_VENV}""", check=False)
     if r.returncode != 0:
         raise SystemExit(f"could not make the naive virtualenv:\n{r.stderr[-2000:]}")
     return f"{NAIVE_VENV}/bin/mlflow"
@@ -313,6 +328,42 @@ def stores_comparison(side, pw, mb, reps):
     return found
 
 
+def start_floor_front(hashline):
+    """A transient Caddy whose one HTTPS site checks our basic auth and answers 200 with nothing
+    behind it: the least an authenticated call through Caddy costs. Returns its CA file on the host."""
+    stop_floor_front()
+    dsh(f"mkdir -p {FLOOR_DIR} && chmod 0700 {FLOOR_DIR}")
+    dexec("sh", "-c", f"cat > {FLOOR_DIR}/Caddyfile", stdin=f"""{{
+	admin off
+	auto_https disable_redirects
+	local_certs
+	skip_install_trust
+	storage file_system {{
+		root {FLOOR_DIR}
+	}}
+}}
+https://localhost:{FLOOR_PORT} {{
+	basicauth {{
+		filament {hashline}
+	}}
+	respond 200
+}}
+""")
+    dexec("systemd-run", f"--unit={FLOOR_UNIT}", "/usr/bin/caddy", "run", "--config", f"{FLOOR_DIR}/Caddyfile", "--adapter", "caddyfile")
+    ca = f"{FLOOR_DIR}/pki/authorities/local/root.crt"
+    for _ in range(60):
+        if dexec("test", "-s", ca, check=False).returncode == 0:
+            return ca
+        time.sleep(1)
+    raise SystemExit(f"{FLOOR_UNIT} made no CA in 60 s")
+
+
+def stop_floor_front():
+    dexec("systemctl", "stop", FLOOR_UNIT, check=False)
+    dexec("systemctl", "reset-failed", FLOOR_UNIT, check=False)
+    dsh(f"rm -rf {FLOOR_DIR}", check=False)
+
+
 def wait_http(url, timeout=180):
     t0 = time.time()
     while time.time() - t0 < timeout:
@@ -346,10 +397,18 @@ def main():
     ap.add_argument("--provision", action="store_true", help="measure cold converge and re-run (recreates the lab host)")
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--no-stall", action="store_true", help="skip the 40 ms stall experiment")
+    ap.add_argument("--naive-today", action="store_true",
+                    help="the naive side as the index resolves it today, not benchmarks/naive's lock")
     a = ap.parse_args()
+    global NAIVE_TODAY
+    NAIVE_TODAY = a.naive_today
     short = a.short
     reps = a.reps or (1 if short else 3)
     n_health, n_metric, n_batch, n_runs, mb = (20, 100, 1000, 100, 5) if short else (200, 200, 1000, 1000, 100)
+    # The floor's calls; the concurrent clients (logging metrics), the uploaders beside them, their
+    # artifact's size and how long each load lasts.
+    n_floor = 30 if short else 300
+    load_procs, uploaders, load_mb, load_s = ((4, 16), 1, 2, 3) if short else ((16, 64), 4, 10, 20)
     os.makedirs(RESULTS, exist_ok=True)
     t_start = time.time()
 
@@ -364,8 +423,10 @@ def main():
 
     pw = open(os.path.join(CREDS, "caddy_filament_password")).read().strip()
     remote_setup()
-    res = {"mode": "short" if short else "full", "reps": reps,
-           "counts": {"health": n_health, "log_metric": n_metric, "log_batch": n_batch, "search_runs": n_runs, "artifact_mb": mb},
+    res = {"mode": "short" if short else "full", "reps": reps, "naive": "today" if a.naive_today else "lock",
+           "counts": {"health": n_health, "log_metric": n_metric, "log_batch": n_batch, "search_runs": n_runs, "artifact_mb": mb,
+                      "floor": n_floor, "load_procs": list(load_procs), "load_uploaders": uploaders, "load_mb": load_mb,
+                      "load_s": load_s},
            "lab_brought_up_s": brought_up, "provisioning": prov}
     res["mlflow_version"] = dexec(VPY, "-c", "import mlflow; print(mlflow.__version__)").stdout.strip()
     res["caddy_version"] = dexec("caddy", "version").stdout.split()[0]
@@ -401,6 +462,18 @@ def main():
         res["mlflow"] = {k: {m: (med(v[m]) if isinstance(v[m], list) else v[m]) for m in v} for k, v in ml.items()}
         res["s3"] = {m: med(v) for m, v in s3.items()}
 
+        log(f"the floor of one log_metric call ({n_floor} calls of each kind)")
+        floor_ca = start_floor_front(basic_auth_hash())
+        res["floor"] = client("floor", *common(ours), "--floor-url", f"https://localhost:{FLOOR_PORT}",
+                              "--floor-cacert", floor_ca, "--n", str(n_floor))
+        res["load"] = {}
+        for procs in load_procs:
+            for name, d in (("naive", naive), ("ours", ours)):
+                log(f"{procs} clients logging metrics and {uploaders} uploading {load_mb} MB artifacts, {load_s} s: {name}")
+                res["load"][f"{name}_{procs}"] = client(
+                    "load", *common(d), "--label", name, "--procs", str(procs), "--uploaders", str(uploaders),
+                    "--mb", str(load_mb), "--seconds", str(load_s), "--units", d["units"])
+
         log("SeaweedFS beside MinIO: our server on each store")
         side = start_seaweedfs_side(res["artifact_destination"].split("://", 1)[1].split("/")[0], basic_auth_hash())
         if side:
@@ -413,7 +486,8 @@ def main():
         log("stopping the naive units and the store comparison's")
         stop_naive()
         stop_seaweedfs_side()
-        dsh(f"rm -rf {REMOTE}", check=False)
+        stop_floor_front()
+        dsh(f"rm -rf {REMOTE} {REMOTE}-naive.txt", check=False)
     after = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
     res["ours_untouched"] = before == after
     res["elapsed_s"] = round(time.time() - t_start, 1)
@@ -465,22 +539,43 @@ def stall_experiment(n, short):
 
 
 def evaluate(res):
-    h, m, s3, prov = res["health"], res["mlflow"], res["s3"], res["provisioning"]
+    """The targets of docs/performance.md, each with its figure (None: not measured in this run)."""
+    h, m, prov = res["health"], res["mlflow"], res["provisioning"]
+    floor, load = res.get("floor", {}), res.get("load", {})
+    low, high = res["counts"]["load_procs"]
 
     def ratio(x, y):
         return x / y if x is not None and y else None
 
+    def of(side, procs, figure):
+        return load.get(f"{side}_{procs}", {}).get(figure)
+
     checks = [
-        ("keep-alive /health ours/naive", ratio(h["ours"]["keepalive_rps"], h["naive"]["keepalive_rps"]), ">= 15x", lambda v: v >= 15, "x"),
-        ("log_metric ours/naive", ratio(m["ours"]["log_metric_cps"], m["naive"]["log_metric_cps"]), ">= 5x", lambda v: v >= 5, "x"),
-        ("proxied upload ours/boto3 direct", ratio(m["ours"]["upload_mbps"], s3["upload_mbps"]), ">= 0.6x", lambda v: v >= 0.6, "x"),
+        ("log_metric one at a time, ours/naive", ratio(m["ours"]["log_metric_cps"], m["naive"]["log_metric_cps"]),
+         ">= 6x", lambda v: v >= 6, "x"),
+        ("log_metric, floor/ours (share of the floor)", floor.get("share_of_floor"), ">= 0.35", lambda v: v >= 0.35, ""),
+        ("keep-alive /health ours/naive", ratio(h["ours"]["keepalive_rps"], h["naive"]["keepalive_rps"]), ">= 20x", lambda v: v >= 20, "x"),
+        (f"{low} clients: aggregate log_metric ours/naive", ratio(of("ours", low, "calls_per_s"), of("naive", low, "calls_per_s")),
+         ">= 3x", lambda v: v >= 3, "x"),
+        (f"{low} clients: p99 ours/naive", ratio(of("ours", low, "p99_ms"), of("naive", low, "p99_ms")),
+         "<= 0.33", lambda v: v <= 1 / 3, ""),
+        (f"{high} clients: errors (ours)", of("ours", high, "errors"), "0", lambda v: v == 0, "n"),
+        (f"stack peak RSS, {high} clients (ours)", ratio(of("ours", high, "peak_rss_total"), GiB), "<= 1.0 GiB", lambda v: v <= 1.0, "GiB"),
+        ("1 GB proxied upload and download / boto3", None, ">= 0.75x", None, "x"),
         ("idempotent re-run / cold converge",
          ratio(prov.get("rerun", {}).get("seconds"), prov.get("cold", {}).get("seconds")), "<= 25%", lambda v: v <= 0.25, "%"),
-        ("stack peak RSS (ours)", m["ours"].get("peak_rss_total", 0) / GiB, "<= 1.5 GiB", lambda v: v <= 1.5, "GiB"),
+        ("cold converge / package floor", None, "<= 1.3x", None, "x"),
     ]
     out = []
     for name, v, target, ok, unit in checks:
-        text = "not measured" if v is None else (f"{v * 100:.0f}%" if unit == "%" else f"{v:.2f}{'x' if unit == 'x' else ' ' + unit}")
+        if v is None:
+            text = "not measured"
+        elif unit == "%":
+            text = f"{v * 100:.0f}%"
+        elif unit == "n":
+            text = f"{v:d}"
+        else:
+            text = f"{v:.2f}{'x' if unit == 'x' else (' ' + unit if unit else '')}"
         out.append({"name": name, "value": v, "value_text": text, "target": target, "ok": None if v is None else bool(ok(v))})
     return out
 
@@ -499,7 +594,8 @@ def report(res, checks):
         (f"{res['counts']['artifact_mb']} MB artifact download (MB/s)", m["naive"]["download_mbps"], m["ours"]["download_mbps"]),
         ("stack peak RSS (MiB)", m["naive"]["peak_rss_total"] / 2**20, m["ours"]["peak_rss_total"] / 2**20),
     ]
-    print(f"\nfilament.mlflow benchmark ({res['mode']}, {res['reps']} rep(s), medians; mlflow {res['mlflow_version']}, {res['caddy_version']})")
+    print(f"\nfilament.mlflow benchmark ({res['mode']}, {res['reps']} rep(s), medians; mlflow {res['mlflow_version']}, {res['caddy_version']}; "
+          f"naive: {'stock as resolved today' if res.get('naive') == 'today' else 'stock from benchmarks/naive'})")
     print(f"{'figure':44} {'naive':>10} {'ours':>10} {'ours/naive':>10}")
     for name, n, o in rows:
         print(f"{name:44} {n:10.2f} {o:10.2f} {o / n if n else float('nan'):10.2f}")
@@ -516,6 +612,32 @@ def report(res, checks):
             print(f"{name:44} {minio:10.2f} {weed:10.2f} {weed / minio if minio else float('nan'):10.2f}")
     else:
         print("\nthe stores: SeaweedFS not measured (no weed binary)")
+    fl = res.get("floor")
+    if fl:
+        print(f"\nlog_metric and its floor on this host (ms, medians of {fl['n']} calls each)")
+        for label, key in (("the stock client through Caddy (ours)", "client_ms"),
+                           ("the same REST call by hand through Caddy", "rest_caddy_ms"),
+                           ("the same straight to the server", "rest_direct_ms"),
+                           ("MLflow's SqlAlchemyStore.log_metric in-process", "store_ms"),
+                           (f"its {fl['statements_per_call']:.0f} SQL statements and a commit through PyMySQL", "sql_pymysql_ms"),
+                           ("an authenticated HTTPS round trip through Caddy, nothing behind", "https_floor_ms"),
+                           ("the floor (the two above)", "floor_ms"),
+                           ("MLflow's SqlAlchemyStore.get_run in-process", "get_run_store_ms")):
+            print(f"  {label:68} {fl[key]:8.2f}")
+        print(f"  ours as a share of the floor: {fl['share_of_floor']:.2f}; where the client's call goes:")
+        for part, ms in fl["profile_ms"].items():
+            print(f"    {part:66} {ms:8.2f}")
+    ld = res.get("load")
+    if ld:
+        c = res["counts"]
+        print(f"\nmany clients: each logs metrics one call at a time for {c['load_s']} s (the client's retries off), "
+              f"beside {c['load_uploaders']} uploading {c['load_mb']} MB artifacts")
+        print(f"{'':12} {'calls/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'up MB/s':>8} {'up err':>7} {'peak RSS':>9}")
+        for key, r in ld.items():
+            print(f"{key:12} {r['calls_per_s']:9.1f} {r['p50_ms'] or 0:8.1f} {r['p95_ms'] or 0:8.1f} {r['p99_ms'] or 0:8.1f} "
+                  f"{r['errors']:7d} {r['upload_mbps']:8.1f} {r['upload_errors']:7d} {r.get('peak_rss_total', 0) / 2**20:6.0f} MiB")
+            for sample in r.get("error_samples", [])[:2]:
+                print(f"{'':12} error: {sample[:150]}")
     for side in ("naive", "ours"):
         print(f"peak RSS {side}: " + ", ".join(f"{u} {v / 2**20:.0f} MiB" for u, v in m[side]["peak_rss"].items()))
     prov = res["provisioning"]
@@ -558,14 +680,34 @@ def chart(res, path):
         panels.append((f"{res['counts']['artifact_mb']} MB through our server (MB/s)",
                        {"MinIO up": st["minio"]["upload_mbps"], "Sw up": st["seaweedfs"]["upload_mbps"],
                         "MinIO down": st["minio"]["download_mbps"], "Sw down": st["seaweedfs"]["download_mbps"]}))
+    ld = res.get("load")
+    if ld:
+        for figure, title in (("calls_per_s", "log_metric, N clients at once (calls/s)"), ("p99_ms", "p99 latency, N clients (ms, lower better)")):
+            panels.append((title, {f"{side} {procs}": ld[f"{side}_{procs}"][figure] or 0
+                                   for procs in res["counts"]["load_procs"] for side in ("naive", "ours")}))
+    fl = res.get("floor")
     colors = {"naive": "#b0b0b0", "ours": "#2a7ab9", "boto3": "#6aaa64",
               "MinIO up": "#c04040", "Sw up": "#3a9a8a", "MinIO down": "#e08080", "Sw down": "#80c8b8"}
-    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
+    for key in list(ld or {}):
+        side, procs = key.split("_")
+        colors[f"{side} {procs}"] = colors[side]
+    fig, axes = plt.subplots(4, 3, figsize=(15, 14.5))
     for ax, (title, vals) in zip(axes.flat, panels):
         bars = ax.bar(list(vals), list(vals.values()), color=[colors[k] for k in vals])
         ax.bar_label(bars, fmt="%.3g")
         ax.set_title(title, fontsize=10)
-    for ax in list(axes.flat)[len(panels):-1]:
+    rest = list(axes.flat)[len(panels):-1]
+    if fl and rest:
+        ax = rest.pop(0)
+        bottom = 0
+        for part, ms in fl["profile_ms"].items():
+            ax.bar(0, max(ms, 0), bottom=bottom, label=f"{part.split(' (')[0]} {ms:.1f}")
+            bottom += max(ms, 0)
+        ax.bar(1, fl["floor_ms"], color="#6aaa64")
+        ax.set_xticks([0, 1], ["our call", "floor"])
+        ax.set_title(f"one log_metric (ms): where it goes; share of floor {fl['share_of_floor']:.2f}", fontsize=10)
+        ax.legend(fontsize=7)
+    for ax in rest:
         ax.axis("off")
     ax = axes.flat[-1]
     for side, x in (("naive", 0), ("ours", 1)):

@@ -4,6 +4,8 @@
     python bench_client.py http   --url URL [--cacert PEM] --user U --password P --n N
     python bench_client.py mlflow --url URL ... --metrics N --batch N --runs N --mb N --reps R
     python bench_client.py s3     --mb N --reps R
+    python bench_client.py floor  --url URL --direct URL --floor-url URL ... --n N
+    python bench_client.py load   --url URL ... --procs N --seconds S --uploaders N --mb N
 
 Prints one JSON object on stdout. While `mlflow` runs, a thread samples the RSS of the
 processes of the given systemd units (from /proc/*/cgroup) and reports the peaks.
@@ -238,11 +240,7 @@ def s3_bench(a):
         env = {"MLFLOW_S3_ENDPOINT_URL": a.endpoint, "AWS_ACCESS_KEY_ID": os.environ["BENCH_S3_KEY"],
                "AWS_SECRET_ACCESS_KEY": os.environ["BENCH_S3_SECRET"]}
     else:
-        with open("/etc/mlflow/mlflow.env") as f:
-            for line in f:
-                if "=" in line and not line.startswith("#"):
-                    k, v = line.rstrip("\n").split("=", 1)
-                    env[k] = v.strip('"')
+        env = server_env()
     s3 = boto3.client(
         "s3",
         endpoint_url=env["MLFLOW_S3_ENDPOINT_URL"],
@@ -265,9 +263,245 @@ def s3_bench(a):
     return res
 
 
+def server_env():
+    """The tracking server's environment file, as a dict (the bench runs as root on the host)."""
+    env = {}
+    with open("/etc/mlflow/mlflow.env") as f:
+        for line in f:
+            if "=" in line and not line.startswith("#"):
+                k, v = line.rstrip("\n").split("=", 1)
+                env[k] = v.strip('"')
+    return env
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000
+
+
+def timed(n, call):
+    """The median of n calls of call(i), in ms."""
+    lat = []
+    for i in range(n):
+        t = time.perf_counter()
+        call(i)
+        lat.append(time.perf_counter() - t)
+    return median_ms(lat)
+
+
+def floor(a):
+    """One log_metric call and its floor, measured side by side on this host:
+    - the stock client's call through Caddy (our deployment), the same REST call by hand through Caddy,
+      and straight to the server (no proxy);
+    - MLflow's SqlAlchemyStore.log_metric in this process, against the server's database, while the
+      SQL statements it issues are recorded (SQLAlchemy's before_cursor_execute);
+    - those statements replayed through the database driver (PyMySQL) on a run of their own, each
+      call's statements then a commit; and a trivial round trip (SELECT 1) through the same driver;
+    - one authenticated HTTPS round trip through Caddy to an endpoint that only answers (--floor-url).
+    The floor is the replayed SQL plus that round trip; the differences between the figures say where
+    the rest of the call goes."""
+    import requests
+    import sqlalchemy
+    from sqlalchemy import event
+
+    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
+    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
+    if a.cacert:
+        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
+    from mlflow.entities import Metric
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    from mlflow.tracking import MlflowClient
+
+    uri = server_env()["MLFLOW_BACKEND_STORE_URI"]
+    c = MlflowClient(tracking_uri=a.url)
+    exp = c.create_experiment(f"bench-floor-{uuid.uuid4().hex[:8]}")
+    run_client, run_rest, run_direct, run_store, run_sql = (c.create_run(exp).info.run_id for _ in range(5))
+    n = a.n
+    res = {"n": n}
+    base = int(time.time() * 1000)
+
+    # The stock client, then the same request by hand: through Caddy, then straight to the server.
+    res["client_ms"] = timed(n, lambda i: c.log_metric(run_client, "floor", float(i), timestamp=base + i, step=i))
+    verify = a.cacert or True
+    path = "/api/2.0/mlflow/runs/log-metric"
+
+    def body(run, i):
+        return {"run_id": run, "key": "floor", "value": float(i), "timestamp": base + i, "step": i}
+
+    with requests.Session() as s:
+        s.post(a.url + path, json=body(run_rest, -1), auth=(a.user, a.password), verify=verify).raise_for_status()
+        res["rest_caddy_ms"] = timed(n, lambda i: s.post(a.url + path, json=body(run_rest, i), auth=(a.user, a.password),
+                                                         verify=verify).raise_for_status())
+    with requests.Session() as s:
+        s.post(a.direct + path, json=body(run_direct, -1)).raise_for_status()
+        res["rest_direct_ms"] = timed(n, lambda i: s.post(a.direct + path, json=body(run_direct, i)).raise_for_status())
+
+    # MLflow's store in this process, its statements recorded call by call.
+    store = SqlAlchemyStore(uri, "s3://bench-floor-unused")
+    calls = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        calls[-1].append((statement, parameters, executemany))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+
+    def store_call(i):
+        calls.append([])
+        store.log_metric(run_store, Metric("floor", float(i), base + i, i))
+
+    store_call(-1)
+    calls.clear()
+    res["store_ms"] = timed(n, store_call)
+    event.remove(store.engine, "before_cursor_execute", record)
+    res["get_run_store_ms"] = timed(n, lambda i: store.get_run(run_store))
+    res["statements_per_call"] = statistics.median(len(call) for call in calls)
+    res["statements"] = [statement.split()[0] + " " + " ".join(statement.split()[1:6]) for statement, _, _ in calls[-1]]
+
+    # The same statements through the driver, on a run of their own: MLflow's run id swapped for it.
+    def swap(value):
+        return run_sql if value == run_store else value
+
+    def swap_params(params):
+        if isinstance(params, dict):
+            return {k: swap(v) for k, v in params.items()}
+        if isinstance(params, (list, tuple)) and params and isinstance(params[0], (list, tuple, dict)):
+            return [swap_params(p) for p in params]
+        return type(params)(swap(v) for v in params) if params else params
+
+    url = sqlalchemy.engine.make_url(uri)
+    import pymysql
+
+    connect = {"user": url.username, "password": url.password or "", "database": url.database,
+               "charset": url.query.get("charset", "utf8mb4")}
+    if url.query.get("unix_socket"):
+        connect["unix_socket"] = url.query["unix_socket"]
+    else:
+        connect.update(host=url.host or "localhost", port=url.port or 3306)
+    conn = pymysql.connect(**connect)
+    cur = conn.cursor()
+
+    def replay(i):
+        for statement, params, many in calls[i]:
+            (cur.executemany if many else cur.execute)(statement, swap_params(params))
+            cur.fetchall()
+        conn.commit()
+
+    res["sql_pymysql_ms"] = timed(len(calls), replay)
+    res["select1_ms"] = timed(n, lambda i: (cur.execute("SELECT 1"), cur.fetchall()))
+    res["commit_ms"] = timed(n, lambda i: conn.commit())
+    conn.close()
+
+    # One authenticated HTTPS round trip through Caddy to an endpoint that only answers.
+    with requests.Session() as s:
+        s.post(a.floor_url + path, json=body(run_rest, -1), auth=(a.user, a.password), verify=a.floor_cacert or True).raise_for_status()
+        res["https_floor_ms"] = timed(n, lambda i: s.post(a.floor_url + path, json=body(run_rest, i), auth=(a.user, a.password),
+                                                          verify=a.floor_cacert or True).raise_for_status())
+    res["floor_ms"] = res["sql_pymysql_ms"] + res["https_floor_ms"]
+    res["share_of_floor"] = res["floor_ms"] / res["client_ms"]
+    # Where the client's call goes (ms, by difference of the medians above).
+    res["profile_ms"] = {
+        "client (MLflow's client code)": res["client_ms"] - res["rest_caddy_ms"],
+        "Caddy (TLS, basic auth, proxying)": res["rest_caddy_ms"] - res["rest_direct_ms"],
+        "server framework (HTTP, routing, request handling)": res["rest_direct_ms"] - res["store_ms"],
+        "MLflow's store code (ORM)": res["store_ms"] - res["sql_pymysql_ms"],
+        "driver round trips": res["statements_per_call"] * res["select1_ms"] + res["commit_ms"],
+        "database (statements, commit's flush)": res["sql_pymysql_ms"] - res["statements_per_call"] * res["select1_ms"] - res["commit_ms"],
+    }
+    c.delete_experiment(exp)
+    return res
+
+
+def _load_worker(a, role, index, run_id, barrier, results):
+    """One client process of `load`: log_metric (or an artifact upload) in a loop until the end."""
+    from mlflow.tracking import MlflowClient
+    from mlflow.utils import request_utils
+
+    # The parent's HTTP sessions (and their sockets) are not this process's.
+    request_utils._cached_get_request_session.cache_clear()
+    c = MlflowClient(tracking_uri=a.url)
+    payload = payload_of(a.mb) if role == "upload" else None
+    lat, errors, samples, moved = [], 0, [], 0
+    barrier.wait()
+    end = time.perf_counter() + a.seconds
+    i = 0
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        try:
+            if role == "upload":
+                c.log_artifact(run_id, payload, artifact_path=f"load-{index}-{i}")
+                moved += a.mb
+            else:
+                c.log_metric(run_id, "load", float(i), step=i)
+            lat.append(time.perf_counter() - t)
+        except Exception as err:  # noqa: BLE001 - every failure is counted and a few are shown
+            errors += 1
+            if len(samples) < 3:
+                samples.append(str(err)[:300])
+        i += 1
+    results.put({"role": role, "lat": lat, "errors": errors, "samples": samples, "mb": moved})
+
+
+def load(a):
+    """--procs client processes logging metrics one call at a time, beside --uploaders processes
+    logging --mb MiB artifacts, for --seconds, all started at once (forked from this process, which
+    has imported the client): aggregate calls per second, latency percentiles, errors (the client's
+    retries off, so every failed call counts), and the peak RSS of --units meanwhile."""
+    import multiprocessing
+
+    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
+    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+    if a.cacert:
+        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
+    from mlflow.tracking import MlflowClient
+
+    c = MlflowClient(tracking_uri=a.url)
+    exp = c.create_experiment(f"bench-load-{a.label}-{uuid.uuid4().hex[:8]}")
+    runs = [c.create_run(exp).info.run_id for _ in range(a.procs + a.uploaders)]
+    if a.uploaders:
+        payload_of(a.mb)
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(a.procs + a.uploaders + 1)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_load_worker, args=(a, "upload" if i >= a.procs else "metric", i, runs[i], barrier, results))
+             for i in range(a.procs + a.uploaders)]
+    for p in procs:
+        p.start()
+    sampler = RssSampler(a.units.split(",")) if a.units else None
+    barrier.wait()
+    if sampler:
+        sampler.start()
+    started = time.perf_counter()
+    got = [results.get(timeout=a.seconds + 600) for _ in procs]
+    elapsed = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+    metric = [r for r in got if r["role"] == "metric"]
+    upload = [r for r in got if r["role"] == "upload"]
+    lat = sorted(x for r in metric for x in r["lat"])
+
+    def pct(q):
+        return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else None
+
+    res = {"procs": a.procs, "uploaders": a.uploaders, "seconds": elapsed, "calls": len(lat),
+           "calls_per_s": len(lat) / elapsed, "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+           "errors": sum(r["errors"] for r in metric), "error_samples": [s for r in got for s in r["samples"]][:5],
+           "upload_errors": sum(r["errors"] for r in upload), "upload_mbps": sum(r["mb"] for r in upload) / elapsed}
+    if sampler:
+        res["peak_rss"] = sampler.peak
+        res["peak_rss_total"] = sampler.peak_total
+    try:
+        c.delete_experiment(exp)
+    except Exception as err:  # noqa: BLE001
+        res["cleanup_error"] = str(err)[:200]
+    return res
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["http", "mlflow", "artifacts", "s3", "quickack"])
+    p.add_argument("mode", choices=["http", "mlflow", "artifacts", "s3", "quickack", "floor", "load"])
     p.add_argument("--url")
     p.add_argument("--cacert", default="")
     p.add_argument("--user", default="")
@@ -282,8 +516,15 @@ def main():
     p.add_argument("--units", default="")
     p.add_argument("--bucket", default="mlflow")
     p.add_argument("--endpoint", default="", help="s3: this endpoint instead of the server's (key in BENCH_S3_KEY/SECRET)")
+    p.add_argument("--direct", default="http://127.0.0.1:5000", help="floor: the tracking server without its proxy")
+    p.add_argument("--floor-url", default="", help="floor: an HTTPS endpoint behind Caddy's basic auth that only answers")
+    p.add_argument("--floor-cacert", default="")
+    p.add_argument("--procs", type=int, default=16, help="load: client processes logging metrics")
+    p.add_argument("--uploaders", type=int, default=0, help="load: client processes uploading --mb artifacts")
+    p.add_argument("--seconds", type=float, default=20)
     a = p.parse_args()
-    fn = {"http": http_rates, "mlflow": mlflow_bench, "artifacts": artifacts_bench, "s3": s3_bench, "quickack": quickack}[a.mode]
+    fn = {"http": http_rates, "mlflow": mlflow_bench, "artifacts": artifacts_bench, "s3": s3_bench, "quickack": quickack,
+          "floor": floor, "load": load}[a.mode]
     result = fn(a)
     # MLflow may print to stdout too: the result is the line after the marker.
     print("\n@@BENCH-RESULT@@\n" + json.dumps(result), flush=True)
