@@ -234,7 +234,7 @@ def start_seaweedfs_side(bucket, hashline):
         log("no weed binary (FILAMENT_WEED_BINARY): the store comparison is not measured")
         return None
     stop_seaweedfs_side()
-    dsh(f"mkdir -p {WEED_DIR}/data {WEED_DIR}/caddy && chmod 0700 {WEED_DIR}")
+    dsh(f"mkdir -p {WEED_DIR}/data && chmod 0700 {WEED_DIR}")
     run(["docker", "cp", weed, f"{HOST}:{WEED_DIR}/weed"])
     admin = {"accessKey": "bench-admin", "secretKey": secrets.token_hex(20)}
     mlflow = {"accessKey": "bench-mlflow", "secretKey": secrets.token_hex(20)}
@@ -277,30 +277,9 @@ else:
         del argv[argv.index("--expose-prometheus"):argv.index("--expose-prometheus") + 2]
     dexec("systemd-run", f"--unit={WEED_SERVER}", "-p", f"EnvironmentFile={WEED_DIR}/mlflow.env",
           "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp", *argv)
-    fronts = "\n".join(f"""https://localhost:{port} {{
-	basicauth {{
-		filament {hashline}
-	}}
-	reverse_proxy 127.0.0.1:{upstream}
-}}""" for port, upstream in FRONTS.values())
-    dexec("sh", "-c", f"cat > {WEED_DIR}/Caddyfile", stdin=f"""{{
-	admin off
-	auto_https disable_redirects
-	local_certs
-	skip_install_trust
-	storage file_system {{
-		root {WEED_DIR}/caddy
-	}}
-}}
-{fronts}
-""")
-    dexec("systemd-run", f"--unit={STORES_CADDY}", "/usr/bin/caddy", "run", "--config", f"{WEED_DIR}/Caddyfile", "--adapter", "caddyfile")
+    fronts = {port: f"reverse_proxy 127.0.0.1:{upstream}" for port, upstream in FRONTS.values()}
+    ca = https_fronts(STORES_CADDY, f"{WEED_DIR}/caddy", hashline, fronts)
     wait_http(f"http://localhost:{WEED_SERVER_PORT}/health")
-    ca = f"{WEED_DIR}/caddy/pki/authorities/local/root.crt"
-    for _ in range(60):
-        if dexec("test", "-s", ca, check=False).returncode == 0:
-            break
-        time.sleep(1)
     return {"cacert": ca, "endpoint": endpoint, "key": mlflow}
 
 
@@ -328,34 +307,41 @@ def stores_comparison(side, pw, mb, reps):
     return found
 
 
-def start_floor_front(hashline):
-    """A transient Caddy whose one HTTPS site checks our basic auth and answers 200 with nothing
-    behind it: the least an authenticated call through Caddy costs. Returns its CA file on the host."""
-    stop_floor_front()
-    dsh(f"mkdir -p {FLOOR_DIR} && chmod 0700 {FLOOR_DIR}")
-    dexec("sh", "-c", f"cat > {FLOOR_DIR}/Caddyfile", stdin=f"""{{
+def https_fronts(unit, directory, hashline, sites):
+    """A transient Caddy (unit) with one HTTPS site per port of sites ({port: directive}), each behind
+    our basic auth, its local CA and state in directory. Returns the CA file on the host, once made."""
+    dsh(f"mkdir -p {directory} && chmod 0700 {directory}")
+    blocks = "\n".join(f"""https://localhost:{port} {{
+	basicauth {{
+		filament {hashline}
+	}}
+	{directive}
+}}""" for port, directive in sites.items())
+    dexec("sh", "-c", f"cat > {directory}/Caddyfile", stdin=f"""{{
 	admin off
 	auto_https disable_redirects
 	local_certs
 	skip_install_trust
 	storage file_system {{
-		root {FLOOR_DIR}
+		root {directory}
 	}}
 }}
-https://localhost:{FLOOR_PORT} {{
-	basicauth {{
-		filament {hashline}
-	}}
-	respond 200
-}}
+{blocks}
 """)
-    dexec("systemd-run", f"--unit={FLOOR_UNIT}", "/usr/bin/caddy", "run", "--config", f"{FLOOR_DIR}/Caddyfile", "--adapter", "caddyfile")
-    ca = f"{FLOOR_DIR}/pki/authorities/local/root.crt"
+    dexec("systemd-run", f"--unit={unit}", "/usr/bin/caddy", "run", "--config", f"{directory}/Caddyfile", "--adapter", "caddyfile")
+    ca = f"{directory}/pki/authorities/local/root.crt"
     for _ in range(60):
         if dexec("test", "-s", ca, check=False).returncode == 0:
             return ca
         time.sleep(1)
-    raise SystemExit(f"{FLOOR_UNIT} made no CA in 60 s")
+    raise SystemExit(f"{unit} made no CA in 60 s")
+
+
+def start_floor_front(hashline):
+    """An HTTPS site behind our basic auth that answers 200 with nothing behind it: the least an
+    authenticated call through Caddy costs. Returns its CA file on the host."""
+    stop_floor_front()
+    return https_fronts(FLOOR_UNIT, FLOOR_DIR, hashline, {FLOOR_PORT: "respond 200"})
 
 
 def stop_floor_front():

@@ -274,10 +274,6 @@ def server_env():
     return env
 
 
-def median_ms(samples):
-    return statistics.median(samples) * 1000
-
-
 def timed(n, call):
     """The median of n calls of call(i), in ms."""
     lat = []
@@ -285,7 +281,7 @@ def timed(n, call):
         t = time.perf_counter()
         call(i)
         lat.append(time.perf_counter() - t)
-    return median_ms(lat)
+    return statistics.median(lat) * 1000
 
 
 def floor(a):
