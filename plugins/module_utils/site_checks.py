@@ -26,6 +26,10 @@ RESERVED_MYSQL_ACCOUNTS = frozenset((
 
 LOOPBACK_NAMES = frozenset(('localhost', '127.0.0.1', '::1', 'ip6-localhost'))
 
+# Connections a database host keeps beyond the MLflow servers' pools: the mysqld exporter, the
+# backup's dump, the garbage collection, the roles' own sessions, SeaweedFS's filers, an administrator.
+CONNECTION_RESERVE = 20
+
 # The groups of site.yml, the roles deployed on each (filament_storage picks the store), and the
 # fact each preflight leaves.
 TIERS = (
@@ -185,6 +189,27 @@ def _database_problems(site, host, server):
             '%s: the MLflow server reaches the database at server_db_host %s, but mysql_bind_address on %s '
             'is %s (loopback only).' % (host, db_host, target, mysql.get('bind_address')))
     return problems
+
+
+def _connection_problems(site, host, mysql):
+    """A host of mlflow_db (any: a replica may become the primary) must take every server's pools at once."""
+    allowed = mysql.get('max_connections')
+    if allowed in (None, ''):
+        return []
+    pools = {}
+    for server in site.hosts('mlflow_server'):
+        checked = site.checked(server, 'server')
+        if checked.get('db_connections') not in (None, '') and site.find('mlflow_db', checked.get('db_host', ''), server):
+            pools[server] = int(checked['db_connections'])
+    needed = sum(pools.values()) + CONNECTION_RESERVE
+    if not pools or needed <= int(allowed):
+        return []
+    return ['%s: mysql_max_connections is %s, but the MLflow servers may open %d connections together (%s: '
+            'server_workers x (server_db_pool_size + server_db_pool_max_overflow), twice with server_auth: mlflow), '
+            'and %d more are kept for the exporter, backups and administration; set mysql_max_connections to %d or '
+            'more, or make the pools smaller.'
+            % (host, allowed, sum(pools.values()), ', '.join('%s %d' % pool for pool in sorted(pools.items())),
+               CONNECTION_RESERVE, needed)]
 
 
 def _store_choice_problems(site, host, server):
@@ -408,6 +433,8 @@ def tier_problems(host, hostvars, groups):
     problems = port_clashes(host, _listeners(site, host))
     if host in site.hosts('mlflow_db') and len(site.hosts('mlflow_db')) > 1:
         problems.extend(_replication_problems(site, host))
+    if host in site.hosts('mlflow_db') and site.checked(host, 'mysql'):
+        problems.extend(_connection_problems(site, host, site.checked(host, 'mysql')))
     if host in site.hosts('mlflow_storage'):
         minio = site.checked(host, 'minio')
         if minio:

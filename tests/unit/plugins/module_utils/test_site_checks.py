@@ -11,13 +11,14 @@ def checked(mysql=None, minio=None, server=None, caddy=None, **variables):
     """One host's variables as they stand after every tier's preflight passed (the lab's values)."""
     host = {
         '__mysql_checked': {'ports': {'mysql_port': 3306}, 'port': 3306, 'bind_address': '127.0.0.1',
-                            'user': 'mlflow', 'database': 'mlflow', 'auth_database': 'mlflow_auth'},
+                            'user': 'mlflow', 'database': 'mlflow', 'auth_database': 'mlflow_auth',
+                            'max_connections': 300},
         '__minio_checked': {'ports': {'minio_address': 9000}, 'port': 9000, 'address': '127.0.0.1:9000', 'tls': False,
                             'bucket': 'mlflow', 'mlflow_user': 'mlflow'},
         '__server_checked': {'ports': {'server_port': 5000}, 'port': 5000, 'listen_address': '127.0.0.1',
                              'db_host': '127.0.0.1', 'db_port': 3306, 'db_user': 'mlflow', 'db_name': 'mlflow',
                              'gcs': False, 's3_endpoint_url': 'http://127.0.0.1:9000', 's3_access_key': 'mlflow',
-                             'bucket': 'mlflow', 'auth': 'proxy', 'auth_db_name': 'mlflow_auth'},
+                             'bucket': 'mlflow', 'auth': 'proxy', 'auth_db_name': 'mlflow_auth', 'db_connections': 30},
         '__caddy_checked': {'ports': {'caddy_http_port': 80, 'caddy_https_port': 443}, 'upstreams': ['127.0.0.1:5000'],
                             'auth': 'basic'},
         'mysql_password': 's3cret-db', 'server_db_password': 's3cret-db',
@@ -162,6 +163,31 @@ def test_remote_database_must_listen_beyond_loopback():
         'is 127.0.0.1 (loopback only).']
     hostvars['db']['__mysql_checked']['bind_address'] = '10.0.0.2'
     assert site_checks.tier_problems('app', hostvars, groups) == []
+
+
+def test_every_database_host_takes_all_servers_pools_at_once():
+    # Two servers of 4 workers with the default pools (5 + 10), one with MLflow's auth (twice as many).
+    hostvars = {'db1': checked(), 'db2': checked(ansible_facts={'default_ipv4': {'address': '10.0.0.3'}}),
+                'app1': checked(server={'db_host': '10.0.0.1', 'db_connections': 60}),
+                'app2': checked(server={'db_host': '10.0.0.1', 'db_connections': 120})}
+    for db in ('db1', 'db2'):
+        hostvars[db]['__mysql_checked']['max_connections'] = 199
+    groups = {'mlflow_db': ['db1', 'db2'], 'mlflow_storage': [], 'mlflow_server': ['app1', 'app2'], 'mlflow_proxy': []}
+    for db in ('db1', 'db2'):
+        problems = [p for p in site_checks.tier_problems(db, hostvars, groups) if 'max_connections' in p]
+        assert problems == [
+            '%s: mysql_max_connections is 199, but the MLflow servers may open 180 connections together (app1 60, '
+            'app2 120: server_workers x (server_db_pool_size + server_db_pool_max_overflow), twice with server_auth: '
+            'mlflow), and 20 more are kept for the exporter, backups and administration; set mysql_max_connections '
+            'to 200 or more, or make the pools smaller.' % db]
+    hostvars['db2']['__mysql_checked']['max_connections'] = 200
+    assert not [p for p in site_checks.tier_problems('db2', hostvars, groups) if 'max_connections' in p]
+    assert one_host(mysql={'max_connections': 49}) == [
+        'lab: mysql_max_connections is 49, but the MLflow servers may open 30 connections together (lab 30: '
+        'server_workers x (server_db_pool_size + server_db_pool_max_overflow), twice with server_auth: mlflow), '
+        'and 20 more are kept for the exporter, backups and administration; set mysql_max_connections to 50 or '
+        'more, or make the pools smaller.']
+    assert one_host(mysql={'max_connections': 50}) == []
 
 
 def test_only_the_tiers_a_host_is_in_count():
