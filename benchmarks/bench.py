@@ -16,7 +16,9 @@ All client measurements run inside the host with the venv python (benchmarks/ben
 so both paths are measured by the same client over loopback. The naive units are stopped at
 the end; our deployment is not touched.
 
-    bench.py [--short] [--provision] [--reps N]
+    bench.py [--short] [--[no-]provision] [--reps N] [--naive-today]
+
+Full mode also converges two new hosts of its own for the provisioning figures (benchmarks/provision.py).
 
 Results: benchmarks/results/<timestamp>.json, latest.json, <timestamp>.png, latest.png.
 Full mode exits 1 when a target is missed (short mode asserts nothing).
@@ -36,6 +38,8 @@ import subprocess
 import sys
 import time
 
+import provision
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "mlflow-lab"
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
@@ -54,6 +58,8 @@ WEED_SERVER_PORT, FRONTS = 5003, {"minio": (8444, 5000), "seaweedfs": (8445, 500
 # The floor of one call: an HTTPS site behind the same basic auth that only answers.
 FLOOR_UNIT, FLOOR_DIR, FLOOR_PORT = "bench-floor-caddy", "/var/lib/filament-bench-floor", 8446
 GiB = 1 << 30
+# How cost grows with the data: the experiment bench_client.py grows to each size (removed after).
+SCALE_EXPERIMENT = "bench-scale"
 NAIVE_TODAY = False  # --naive-today: the naive side as the index resolves it today, not its lock
 
 
@@ -86,46 +92,6 @@ def lab_up():
     t0 = time.time()
     subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "up"], check=True, stdout=sys.stderr)
     return time.time() - t0
-
-
-def parse_run_log(path):
-    """(seconds, changed, failed) from a .lab/last-run.log, or None."""
-    try:
-        text = open(path).read()
-    except OSError:
-        return None
-    m = re.search(r"converged in (\d+) s", text)
-    recap = re.findall(r"mlflow-lab\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", text)
-    if not m or not recap:
-        return None
-    ok, changed, unreach, failed = map(int, recap[-1])
-    return {"seconds": int(m.group(1)), "changed": changed, "ok": ok, "failed": failed + unreach,
-            "log_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(path)).isoformat(timespec="seconds")}
-
-
-def provisioning(do_provision, fresh_host=False):
-    """Cold converge and idempotent re-run figures. --provision measures them (recreates the lab
-    host: lab.sh down, up, up) and remembers them in benchmarks/results/provision.json. Without
-    it, the remembered figures are shown; a `make lab` since then with changed=0 (in
-    .lab/last-run.log) replaces the re-run figure. A cold converge is one on a new host: --provision,
-    or the bench bringing up a lab host that did not exist."""
-    store = os.path.join(RESULTS, "provision.json")
-    known = json.load(open(store)) if os.path.exists(store) else {}
-    last = os.path.join(ROOT, ".lab", "last-run.log")
-    if do_provision:
-        log("--provision: lab.sh down, then up twice (cold, re-run)")
-        subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "down"], check=True, stdout=sys.stderr)
-        for kind in ("cold", "rerun"):
-            subprocess.run([os.path.join(ROOT, "harness", "lab.sh"), "up"], check=True, stdout=sys.stderr)
-            known[kind] = dict(parse_run_log(last), source="bench --provision")
-    else:
-        rec = parse_run_log(last)
-        if rec and not rec["failed"] and rec["changed"] == 0:
-            known["rerun"] = dict(rec, source=".lab/last-run.log")
-        elif rec and not rec["failed"] and fresh_host:
-            known["cold"] = dict(rec, source="lab.sh up on a new host")
-    json.dump(known, open(store, "w"), indent=2)
-    return known
 
 
 def remote_setup():
@@ -373,6 +339,44 @@ def client(*args, env=None):
     return json.loads(r.stdout.split("@@BENCH-RESULT@@\n")[-1])
 
 
+def scaling(common, sides, sizes, points, reps):
+    """How cost grows with the data: one experiment grown to each of sizes runs in turn (its rows
+    written into the database by bench_client.py scale-data, beside runs with metric histories of
+    each of points), the same reads through each deployment at each size; the experiment is removed
+    before (a run stopped halfway may have left it) and after."""
+    ours = sides["ours"]
+
+    def data(*args):
+        return client("scale-data", *common(ours), "--experiment", SCALE_EXPERIMENT, *args)
+
+    out = {"sizes": list(sizes), "points": list(points), "added_s": {}}
+    data("--drop")
+    try:
+        for size in sizes:
+            log(f"how cost grows: the experiment grown to {size} runs")
+            grown = data("--size", str(size), "--points", ",".join(map(str, points)))
+            out["added_s"][str(size)] = round(grown["added_s"], 1)
+            histories = ",".join(f"{p}={run}" for p, run in grown["histories"].items())
+            for name, d in sides.items():
+                out.setdefault(name, {})[str(size)] = client(
+                    "scale", *common(d), "--experiment", SCALE_EXPERIMENT, "--histories", histories, "--reps", str(reps))
+    finally:
+        data("--drop")
+    return out
+
+
+def growth(sc, side):
+    """{figure: exponent k of cost ~ size^k from the smallest to the largest size} (1: as fast as the data)."""
+    import math
+
+    first, last = sc[side][str(sc["sizes"][0])], sc[side][str(sc["sizes"][-1])]
+    out = {figure: math.log(last[figure] / first[figure]) / math.log(sc["sizes"][-1] / sc["sizes"][0])
+           for figure in ("search_runs_ms", "search_filtered_ms")}
+    lo, hi = str(sc["points"][0]), str(sc["points"][-1])
+    out["history_ms"] = math.log(last["history_ms"][hi] / last["history_ms"][lo]) / math.log(sc["points"][-1] / sc["points"][0])
+    return out
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -380,7 +384,8 @@ def med(xs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--short", action="store_true", help="small counts, no targets asserted (~2 min)")
-    ap.add_argument("--provision", action="store_true", help="measure cold converge and re-run (recreates the lab host)")
+    ap.add_argument("--provision", action=argparse.BooleanOptionalAction, default=None,
+                    help="cold converge, re-run and the package floor on new hosts of their own (full mode: on by default)")
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--no-stall", action="store_true", help="skip the 40 ms stall experiment")
     ap.add_argument("--naive-today", action="store_true",
@@ -394,17 +399,17 @@ def main():
     # The floor's calls; the concurrent clients (logging metrics), the uploaders beside them, their
     # artifact's size and how long each load lasts.
     n_floor = 30 if short else 300
+    # The large artifact: up and down once each way, then one per uploader at once.
+    big_mb = 64 if short else 1024
     load_procs, uploaders, load_mb, load_s = ((4, 16), 1, 2, 3) if short else ((16, 64), 4, 10, 20)
+    # How cost grows: runs in the experiment, points in a metric history, calls of each read per size.
+    scale_sizes, scale_points, scale_reps = ((100, 1000), (100, 1000), 3) if short else ((1000, 10000, 100000), (100, 100000), 5)
     os.makedirs(RESULTS, exist_ok=True)
     t_start = time.time()
 
-    prov = provisioning(a.provision)
     brought_up = None
     if not lab_healthy():
-        # A lab host started from an image of a converged host (FILAMENT_LAB_IMAGE) is no cold converge.
-        fresh = run(["docker", "inspect", HOST], check=False).returncode != 0 and not os.environ.get("FILAMENT_LAB_IMAGE")
         brought_up = lab_up()
-        prov = provisioning(False, fresh_host=fresh)  # that converge is in .lab/last-run.log now
     before = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
 
     pw = open(os.path.join(CREDS, "caddy_filament_password")).read().strip()
@@ -412,8 +417,8 @@ def main():
     res = {"mode": "short" if short else "full", "reps": reps, "naive": "today" if a.naive_today else "lock",
            "counts": {"health": n_health, "log_metric": n_metric, "log_batch": n_batch, "search_runs": n_runs, "artifact_mb": mb,
                       "floor": n_floor, "load_procs": list(load_procs), "load_uploaders": uploaders, "load_mb": load_mb,
-                      "load_s": load_s},
-           "lab_brought_up_s": brought_up, "provisioning": prov}
+                      "load_s": load_s, "big_mb": big_mb, "scale_runs": list(scale_sizes), "scale_points": list(scale_points)},
+           "lab_brought_up_s": brought_up, "provisioning": {}}
     res["mlflow_version"] = dexec(VPY, "-c", "import mlflow; print(mlflow.__version__)").stdout.strip()
     res["caddy_version"] = dexec("caddy", "version").stdout.split()[0]
     ours = {"url": "https://localhost", "cacert": f"{REMOTE}/caddy-root.crt", "units": "mlflow,caddy,mariadb,minio"}
@@ -460,6 +465,15 @@ def main():
                     "load", *common(d), "--label", name, "--procs", str(procs), "--uploaders", str(uploaders),
                     "--mb", str(load_mb), "--seconds", str(load_s), "--units", d["units"])
 
+        res["scale"] = scaling(common, {"naive": naive, "ours": ours}, scale_sizes, scale_points, scale_reps)
+        res["growth"] = {side: growth(res["scale"], side) for side in ("naive", "ours")}
+
+        log(f"{big_mb} MB artifacts: through our proxy, with boto3 straight to MinIO, then {uploaders} through our proxy at once")
+        res["big"] = {"mb": big_mb, "ours": client("artifacts", *common(ours), "--label", "big", "--mb", str(big_mb), "--reps", "1"),
+                      "s3": client("s3", "--mb", str(big_mb), "--reps", "1"),
+                      "at_once": client("load", *common(ours), "--label", "big", "--procs", "0", "--uploaders", str(uploaders),
+                                        "--mb", str(big_mb), "--seconds", "1", "--units", ours["units"])}
+
         log("SeaweedFS beside MinIO: our server on each store")
         side = start_seaweedfs_side(res["artifact_destination"].split("://", 1)[1].split("/")[0], basic_auth_hash())
         if side:
@@ -476,6 +490,8 @@ def main():
         dsh(f"rm -rf {REMOTE} {REMOTE}-naive.txt", check=False)
     after = dsh("systemctl show -p ActiveState,MainPID,NRestarts mlflow caddy mariadb minio").stdout
     res["ours_untouched"] = before == after
+    if a.provision if a.provision is not None else not short:
+        res["provisioning"] = provision.measure(ROOT, log)
     res["elapsed_s"] = round(time.time() - t_start, 1)
 
     checks = evaluate(res)
@@ -529,9 +545,16 @@ def evaluate(res):
     h, m, prov = res["health"], res["mlflow"], res["provisioning"]
     floor, load = res.get("floor", {}), res.get("load", {})
     low, high = res["counts"]["load_procs"]
+    grows = res.get("growth", {}).get("ours", {})
+    runs, points = res["counts"]["scale_runs"], res["counts"]["scale_points"]
 
     def ratio(x, y):
         return x / y if x is not None and y else None
+
+    big = res.get("big", {"mb": res["counts"]["big_mb"]})
+
+    def first(d, side, figure):
+        return d[side][figure][0] if side in d else None
 
     def of(side, procs, figure):
         return load.get(f"{side}_{procs}", {}).get(figure)
@@ -547,10 +570,21 @@ def evaluate(res):
          "<= 0.33", lambda v: v <= 1 / 3, ""),
         (f"{high} clients: errors (ours)", of("ours", high, "errors"), "0", lambda v: v == 0, "n"),
         (f"stack peak RSS, {high} clients (ours)", ratio(of("ours", high, "peak_rss_total"), GiB), "<= 1.0 GiB", lambda v: v <= 1.0, "GiB"),
-        ("1 GB proxied upload and download / boto3", None, ">= 0.75x", None, "x"),
+        (f"{big['mb']} MB proxied upload / boto3", ratio(first(big, "ours", "upload_mbps"), first(big, "s3", "upload_mbps")),
+         ">= 0.75x", lambda v: v >= 0.75, "x"),
+        (f"{big['mb']} MB proxied download / boto3", ratio(first(big, "ours", "download_mbps"), first(big, "s3", "download_mbps")),
+         ">= 0.75x", lambda v: v >= 0.75, "x"),
+        (f"search_runs, first page, {runs[0]} to {runs[-1]} runs: cost ~ runs^k", grows.get("search_runs_ms"),
+         "k <= 1", lambda v: v <= 1, "k"),
+        (f"search_runs, filtered and ordered by a metric, {runs[0]} to {runs[-1]} runs: cost ~ runs^k",
+         grows.get("search_filtered_ms"), "k <= 1", lambda v: v <= 1, "k"),
+        (f"get_metric_history, {points[0]} to {points[-1]} points: cost ~ points^k", grows.get("history_ms"),
+         "k <= 1", lambda v: v <= 1, "k"),
         ("idempotent re-run / cold converge",
          ratio(prov.get("rerun", {}).get("seconds"), prov.get("cold", {}).get("seconds")), "<= 25%", lambda v: v <= 0.25, "%"),
-        ("cold converge / package floor", None, "<= 1.3x", None, "x"),
+        ("the re-run changes nothing (changed=)", prov.get("rerun", {}).get("changed"), "0", lambda v: v == 0, "n"),
+        ("cold converge / package floor",
+         ratio(prov.get("cold", {}).get("seconds"), prov.get("floor", {}).get("seconds")), "<= 1.3x", lambda v: v <= 1.3, "x"),
     ]
     out = []
     for name, v, target, ok, unit in checks:
@@ -560,6 +594,8 @@ def evaluate(res):
             text = f"{v * 100:.0f}%"
         elif unit == "n":
             text = f"{v:d}"
+        elif unit == "k":
+            text = f"k = {v:.2f}"
         else:
             text = f"{v:.2f}{'x' if unit == 'x' else (' ' + unit if unit else '')}"
         out.append({"name": name, "value": v, "value_text": text, "target": target, "ok": None if v is None else bool(ok(v))})
@@ -604,6 +640,8 @@ def report(res, checks):
         for label, key in (("the stock client through Caddy (ours)", "client_ms"),
                            ("the same REST call by hand through Caddy", "rest_caddy_ms"),
                            ("the same straight to the server", "rest_direct_ms"),
+                           ("the server's ASGI app called in-process (no uvicorn, no socket)", "asgi_ms"),
+                           ("its Flask app alone in-process (no FastAPI, no WSGI bridge)", "flask_ms"),
                            ("MLflow's SqlAlchemyStore.log_metric in-process", "store_ms"),
                            (f"its {fl['statements_per_call']:.0f} SQL statements and a commit through PyMySQL", "sql_pymysql_ms"),
                            ("an authenticated HTTPS round trip through Caddy, nothing behind", "https_floor_ms"),
@@ -613,6 +651,9 @@ def report(res, checks):
         print(f"  ours as a share of the floor: {fl['share_of_floor']:.2f}; where the client's call goes:")
         for part, ms in fl["profile_ms"].items():
             print(f"    {part:66} {ms:8.2f}")
+        print("  where the Flask app's time goes (cProfile, ms per call, its own time; with what it calls):")
+        for hot in fl["flask_hot"][:8]:
+            print(f"    {hot['function'][:66]:66} {hot['own_ms_per_call']:8.2f} {hot['with_callees_ms_per_call']:8.2f}")
     ld = res.get("load")
     if ld:
         c = res["counts"]
@@ -624,12 +665,41 @@ def report(res, checks):
                   f"{r['errors']:7d} {r['upload_mbps']:8.1f} {r['upload_errors']:7d} {r.get('peak_rss_total', 0) / 2**20:6.0f} MiB")
             for sample in r.get("error_samples", [])[:2]:
                 print(f"{'':12} error: {sample[:150]}")
+    big = res.get("big")
+    if big:
+        at_once = big["at_once"]
+        print(f"\n{big['mb']} MB artifact (MB/s): through our proxy up {big['ours']['upload_mbps'][0]:.1f}, down "
+              f"{big['ours']['download_mbps'][0]:.1f}; boto3 straight to MinIO up {big['s3']['upload_mbps'][0]:.1f}, down "
+              f"{big['s3']['download_mbps'][0]:.1f}")
+        print(f"  {at_once['uploaders']} such uploads through our proxy at once: {at_once['upload_mbps']:.1f} MB/s together, "
+              f"{at_once['upload_errors']} failed; the server's RSS {at_once['rss_before']['mlflow'] / 2**20:.0f} MiB before, "
+              f"{at_once['peak_rss']['mlflow'] / 2**20:.0f} MiB at most meanwhile")
+    sc = res.get("scale")
+    if sc:
+        print("\nhow cost grows (ms, medians): the reads at each size of one experiment, each deployment (rows written"
+              " into the database: " + ", ".join(f"{n} runs in {s} s" for n, s in sc["added_s"].items()) + ")")
+        print(f"{'runs':>8} {'search_runs page':>26} {'filtered, by metric':>26} " +
+              " ".join(f"{'history ' + p + ' pts':>26}" for p in map(str, sc["points"])))
+        print(f"{'':8} " + " ".join(f"{'naive':>12} {'ours':>13}" for _ in range(2 + len(sc["points"]))))
+        for size in map(str, sc["sizes"]):
+            n, o = sc["naive"][size], sc["ours"][size]
+            cells = [(n["search_runs_ms"], o["search_runs_ms"]), (n["search_filtered_ms"], o["search_filtered_ms"])]
+            cells += [(n["history_ms"][p], o["history_ms"][p]) for p in map(str, sc["points"])]
+            print(f"{size:>8} " + " ".join(f"{x:12.1f} {y:13.1f}" for x, y in cells))
+        for side, g in res["growth"].items():
+            print(f"  cost ~ size^k, {side}: " + ", ".join(f"{figure[:-3]} k = {k:.2f}" for figure, k in g.items()))
     for side in ("naive", "ours"):
         print(f"peak RSS {side}: " + ", ".join(f"{u} {v / 2**20:.0f} MiB" for u, v in m[side]["peak_rss"].items()))
     prov = res["provisioning"]
-    for kind in ("cold", "rerun"):
-        p = prov.get(kind)
-        print(f"provisioning {kind}: " + (f"{p['seconds']} s, changed={p['changed']} ({p['source']}, {p['log_mtime']})" if p else "not measured (run `make lab` / bench --provision)"))
+    if prov:
+        fl = prov["floor"]
+        print(f"\nprovisioning, on new hosts of their own: cold converge {prov['cold']['seconds']} s (changed={prov['cold']['changed']}), "
+              f"re-run {prov['rerun']['seconds']} s (changed={prov['rerun']['changed']}); the package floor {fl['seconds']} s "
+              f"({fl['packages']} Debian packages in one apt-get {fl['apt_s']} s, the server's lock by uv {fl['venv_s']} s)")
+        for kind in ("cold", "rerun"):
+            print(f"  the slowest tasks of the {kind} converge: " + "; ".join(f"{t['task']} {t['s']:.1f} s" for t in prov[kind]["slowest_tasks"][:6]))
+    else:
+        print("\nprovisioning: not measured (short mode, or --no-provision)")
     for label, v in res.get("stall", {}).items():
         if isinstance(v, dict) and "quickack_median_ms" in v:
             print(f"stall experiment {label}: keep-alive raw socket {v['plain_median_ms']:.1f} ms, with TCP_QUICKACK {v['quickack_median_ms']:.2f} ms")
@@ -666,6 +736,11 @@ def chart(res, path):
         panels.append((f"{res['counts']['artifact_mb']} MB through our server (MB/s)",
                        {"MinIO up": st["minio"]["upload_mbps"], "Sw up": st["seaweedfs"]["upload_mbps"],
                         "MinIO down": st["minio"]["download_mbps"], "Sw down": st["seaweedfs"]["download_mbps"]}))
+    big = res.get("big")
+    if big:
+        panels.append((f"{big['mb']} MB artifact (MB/s)", {
+            "ours up": big["ours"]["upload_mbps"][0], "boto3 up": big["s3"]["upload_mbps"][0],
+            "ours down": big["ours"]["download_mbps"][0], "boto3 down": big["s3"]["download_mbps"][0]}))
     ld = res.get("load")
     if ld:
         for figure, title in (("calls_per_s", "log_metric, N clients at once (calls/s)"), ("p99_ms", "p99 latency, N clients (ms, lower better)")):
@@ -673,11 +748,12 @@ def chart(res, path):
                                    for procs in res["counts"]["load_procs"] for side in ("naive", "ours")}))
     fl = res.get("floor")
     colors = {"naive": "#b0b0b0", "ours": "#2a7ab9", "boto3": "#6aaa64",
-              "MinIO up": "#c04040", "Sw up": "#3a9a8a", "MinIO down": "#e08080", "Sw down": "#80c8b8"}
+              "MinIO up": "#c04040", "Sw up": "#3a9a8a", "MinIO down": "#e08080", "Sw down": "#80c8b8",
+              "ours up": "#2a7ab9", "ours down": "#7ab0dd", "boto3 up": "#6aaa64", "boto3 down": "#a8d4a2"}
     for key in list(ld or {}):
         side, procs = key.split("_")
         colors[f"{side} {procs}"] = colors[side]
-    fig, axes = plt.subplots(4, 3, figsize=(15, 14.5))
+    fig, axes = plt.subplots(5, 3, figsize=(15, 18))
     for ax, (title, vals) in zip(axes.flat, panels):
         bars = ax.bar(list(vals), list(vals.values()), color=[colors[k] for k in vals])
         ax.bar_label(bars, fmt="%.3g")
@@ -693,6 +769,23 @@ def chart(res, path):
         ax.set_xticks([0, 1], ["our call", "floor"])
         ax.set_title(f"one log_metric (ms): where it goes; share of floor {fl['share_of_floor']:.2f}", fontsize=10)
         ax.legend(fontsize=7)
+    sc = res.get("scale")
+    if sc and len(rest) >= 2:
+        for ax, (title, xs, ys) in zip(rest[:2], (
+                ("search_runs (ms) against runs in the experiment", sc["sizes"],
+                 lambda side, figure: [sc[side][str(n)][figure] for n in sc["sizes"]]),
+                ("get_metric_history (ms) against points", sc["points"],
+                 lambda side, figure: [sc[side][str(sc["sizes"][-1])]["history_ms"][str(p)] for p in sc["points"]]))):
+            figures = ("search_runs_ms", "search_filtered_ms") if xs is sc["sizes"] else ("history_ms",)
+            for side in ("naive", "ours"):
+                for figure, style in zip(figures, ("-o", "--s")):
+                    ax.plot(xs, ys(side, figure), style, color=colors[side], label=f"{side} {figure[:-3].replace('_', ' ')}")
+            ax.plot(xs, [ys("ours", figures[0])[0] * x / xs[0] for x in xs], ":", color="#999999", label="as fast as the data")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(title, fontsize=10)
+            ax.legend(fontsize=7)
+        rest = rest[2:]
     for ax in rest:
         ax.axis("off")
     ax = axes.flat[-1]

@@ -6,6 +6,8 @@
     python bench_client.py s3     --mb N --reps R
     python bench_client.py floor  --url URL --direct URL --floor-url URL ... --n N
     python bench_client.py load   --url URL ... --procs N --seconds S --uploaders N --mb N
+    python bench_client.py scale-data --url URL ... --experiment NAME [--size N] [--points P,...] [--drop]
+    python bench_client.py scale  --url URL ... --experiment NAME --histories P=RUN,... --reps R
 
 Prints one JSON object on stdout. While `mlflow` runs, a thread samples the RSS of the
 processes of the given systemd units (from /proc/*/cgroup) and reports the peaks.
@@ -119,17 +121,25 @@ def quickack(a):
     return res
 
 
-def mlflow_bench(a):
+def tracking_client(a, retries=True):
+    """MlflowClient of a.url with the basic-auth user and CA of the command line (as a user sets them)."""
     os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
     os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
+    if not retries:
+        os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
     if a.cacert:
         os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=a.url)
+
+
+def mlflow_bench(a):
     from concurrent.futures import ThreadPoolExecutor
 
     from mlflow.entities import Metric
-    from mlflow.tracking import MlflowClient
 
-    c = MlflowClient(tracking_uri=a.url)
+    c = tracking_client(a)
     sampler = RssSampler(a.units.split(",")) if a.units else None
     if sampler:
         sampler.start()
@@ -212,13 +222,7 @@ def artifact_round_trip(c, run, payload, mb, res):
 def artifacts_bench(a):
     """Only the artifact transfer of mlflow_bench: one mb MiB artifact up and down through the tracking
     server, a.reps times, each with the same bytes back."""
-    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
-    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
-    if a.cacert:
-        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
-    from mlflow.tracking import MlflowClient
-
-    c = MlflowClient(tracking_uri=a.url)
+    c = tracking_client(a)
     exp = c.create_experiment(f"bench-artifacts-{a.label}-{uuid.uuid4().hex[:8]}")
     payload = payload_of(a.mb)
     res = {"upload_mbps": [], "download_mbps": []}
@@ -226,8 +230,18 @@ def artifacts_bench(a):
         run = c.create_run(exp).info.run_id
         artifact_round_trip(c, run, payload, a.mb, res)
         c.set_terminated(run)
+        delete_artifacts(c, run)
     c.delete_experiment(exp)
     return res
+
+
+def delete_artifacts(c, run_id):
+    """The run's artifacts deleted through the tracking server (the large ones would fill the lab's store)."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    from mlflow.tracking import set_tracking_uri
+
+    set_tracking_uri(c.tracking_uri)
+    get_artifact_repository(c.get_run(run_id).info.artifact_uri).delete_artifacts()
 
 
 def s3_bench(a):
@@ -299,18 +313,13 @@ def floor(a):
     import sqlalchemy
     from sqlalchemy import event
 
-    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
-    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
-    if a.cacert:
-        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
     from mlflow.entities import Metric
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-    from mlflow.tracking import MlflowClient
 
     uri = server_env()["MLFLOW_BACKEND_STORE_URI"]
-    c = MlflowClient(tracking_uri=a.url)
+    c = tracking_client(a)
     exp = c.create_experiment(f"bench-floor-{uuid.uuid4().hex[:8]}")
-    run_client, run_rest, run_direct, run_store, run_sql = (c.create_run(exp).info.run_id for _ in range(5))
+    run_client, run_rest, run_direct, run_asgi, run_flask, run_store, run_sql = (c.create_run(exp).info.run_id for _ in range(7))
     n = a.n
     res = {"n": n}
     base = int(time.time() * 1000)
@@ -330,6 +339,11 @@ def floor(a):
     with requests.Session() as s:
         s.post(a.direct + path, json=body(run_direct, -1)).raise_for_status()
         res["rest_direct_ms"] = timed(n, lambda i: s.post(a.direct + path, json=body(run_direct, i)).raise_for_status())
+
+    # The server's own app in this process, with the environment its main process has: the whole
+    # ASGI app called directly (no uvicorn, no socket), then only its Flask app (no FastAPI, no WSGI
+    # bridge, no worker thread), this one also under cProfile for where its time goes.
+    res.update(in_process_app(n, path, lambda i, run: body(run, i), run_asgi, run_flask))
 
     # MLflow's store in this process, its statements recorded call by call.
     store = SqlAlchemyStore(uri, "s3://bench-floor-unused")
@@ -397,13 +411,84 @@ def floor(a):
     res["profile_ms"] = {
         "client (MLflow's client code)": res["client_ms"] - res["rest_caddy_ms"],
         "Caddy (TLS, basic auth, proxying)": res["rest_caddy_ms"] - res["rest_direct_ms"],
-        "server framework (HTTP, routing, request handling)": res["rest_direct_ms"] - res["store_ms"],
+        "uvicorn and the loopback socket (HTTP parsing, event loop)": res["rest_direct_ms"] - res["asgi_ms"],
+        "ASGI layers (FastAPI's middlewares, the WSGI bridge, its thread)": res["asgi_ms"] - res["flask_ms"],
+        "Flask and MLflow's handler (routing, validation, protobuf)": res["flask_ms"] - res["store_ms"],
         "MLflow's store code (ORM)": res["store_ms"] - res["sql_pymysql_ms"],
         "driver round trips": res["statements_per_call"] * res["select1_ms"] + res["commit_ms"],
         "database (statements, commit's flush)": res["sql_pymysql_ms"] - res["statements_per_call"] * res["select1_ms"] - res["commit_ms"],
     }
     c.delete_experiment(exp)
     return res
+
+
+def in_process_app(n, path, body, run_asgi, run_flask):
+    """asgi_ms and flask_ms: one log_metric through the server's ASGI app, and through its Flask app
+    alone, in this process (the environment of the server's main process; Prometheus's files in a
+    directory of this process's); flask_hot: the functions the Flask calls spend most time in."""
+    import asyncio
+    import cProfile
+    import pstats
+    import subprocess
+
+    pid = subprocess.run(["systemctl", "show", "-P", "MainPID", "mlflow"], capture_output=True, text=True).stdout.strip()
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        server = dict(item.decode().split("=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    os.environ.update({k: v for k, v in server.items() if k.startswith(("_MLFLOW_", "MLFLOW_", "AWS_"))})
+    if "prometheus_multiproc_dir" in server and os.environ.get("BENCH_NO_PROMETHEUS") != "1":
+        os.environ["prometheus_multiproc_dir"] = tempfile.mkdtemp(prefix="bench-floor-prometheus-")
+    from werkzeug.test import EnvironBuilder
+
+    from mlflow.server import app as flask_app
+    from mlflow.server.fastapi_app import app as asgi_app
+
+    headers = {"Host": "127.0.0.1:5000", "Content-Type": "application/json"}
+    loop = asyncio.new_event_loop()
+
+    async def asgi_call(i):
+        payload = json.dumps(body(i, run_asgi)).encode()
+        done, status = asyncio.Event(), []
+
+        async def receive():
+            if not status:
+                status.append(None)
+                return {"type": "http.request", "body": payload, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif not message.get("more_body"):
+                done.set()
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in dict(headers, **{"Content-Length": str(len(payload))}).items()],
+                 "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 5000)}
+        await asgi_app(scope, receive, send)
+        assert status[-1] == 200, status
+
+    def flask_call(i):
+        environ = EnvironBuilder(path=path, method="POST", json=body(i, run_flask), headers={"Host": headers["Host"]}).get_environ()
+        status = []
+        b"".join(flask_app.wsgi_app(environ, lambda s, h, exc_info=None: status.append(s)))
+        assert status[0].startswith("200"), status
+
+    out = {}
+    loop.run_until_complete(asgi_call(-1))
+    out["asgi_ms"] = timed(n, lambda i: loop.run_until_complete(asgi_call(i)))
+    loop.close()
+    flask_call(-2)
+    out["flask_ms"] = timed(n, flask_call)
+    profile = cProfile.Profile()
+    profile.runcall(lambda: [flask_call(n + i) for i in range(n)])
+    stats = pstats.Stats(profile).stats
+    top = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:15]
+    out["flask_hot"] = [{"function": f"{file.split('site-packages/')[-1]}:{line} {name}",
+                         "own_ms_per_call": tottime * 1000 / n, "with_callees_ms_per_call": cumtime * 1000 / n}
+                        for (file, line, name), (_, _, tottime, cumtime, _) in top]
+    return out
 
 
 def _load_worker(a, role, index, run_id, barrier, results):
@@ -443,14 +528,7 @@ def load(a):
     retries off, so every failed call counts), and the peak RSS of --units meanwhile."""
     import multiprocessing
 
-    os.environ["MLFLOW_TRACKING_USERNAME"] = a.user
-    os.environ["MLFLOW_TRACKING_PASSWORD"] = a.password
-    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
-    if a.cacert:
-        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
-    from mlflow.tracking import MlflowClient
-
-    c = MlflowClient(tracking_uri=a.url)
+    c = tracking_client(a, retries=False)
     exp = c.create_experiment(f"bench-load-{a.label}-{uuid.uuid4().hex[:8]}")
     runs = [c.create_run(exp).info.run_id for _ in range(a.procs + a.uploaders)]
     if a.uploaders:
@@ -463,6 +541,7 @@ def load(a):
     for p in procs:
         p.start()
     sampler = RssSampler(a.units.split(",")) if a.units else None
+    rss_before = unit_rss(a.units.split(",")) if a.units else {}
     barrier.wait()
     if sampler:
         sampler.start()
@@ -481,11 +560,14 @@ def load(a):
     def pct(q):
         return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else None
 
+    for run in runs[a.procs:]:
+        delete_artifacts(c, run)
     res = {"procs": a.procs, "uploaders": a.uploaders, "seconds": elapsed, "calls": len(lat),
            "calls_per_s": len(lat) / elapsed, "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
            "errors": sum(r["errors"] for r in metric), "error_samples": [s for r in got for s in r["samples"]][:5],
            "upload_errors": sum(r["errors"] for r in upload), "upload_mbps": sum(r["mb"] for r in upload) / elapsed}
     if sampler:
+        res["rss_before"] = rss_before
         res["peak_rss"] = sampler.peak
         res["peak_rss_total"] = sampler.peak_total
     try:
@@ -495,9 +577,122 @@ def load(a):
     return res
 
 
+# How cost grows with the data: one experiment grown to each size in turn, its rows written straight
+# into the server's database through MLflow's own table definitions (100k runs through the API would
+# take longer than the rest of the benchmark), then the same reads through each deployment.
+SCALE_TABLES = ("metrics", "latest_metrics", "params", "tags")
+
+
+def _scale_tables():
+    import sqlalchemy
+    from mlflow.store.tracking.dbmodels import models
+
+    engine = sqlalchemy.create_engine(server_env()["MLFLOW_BACKEND_STORE_URI"])
+    return engine, {t.__tablename__: t.__table__ for t in (models.SqlRun, models.SqlMetric, models.SqlLatestMetric,
+                                                             models.SqlParam, models.SqlTag)}
+
+
+def scale_data(a):
+    """--experiment NAME made through a.url if missing; --points P,...: a run of its own for each P with
+    a history of P points of the metric `loss` (made once); --size N: runs added until the experiment
+    holds N besides those, each with the metric `loss`, the param `lr` and a tag; --drop: the
+    experiment and all its rows removed. Prints the experiment's id, its run count and the history runs."""
+    import sqlalchemy
+
+    c = tracking_client(a)
+    engine, t = _scale_tables()
+    exp = c.get_experiment_by_name(a.experiment)
+    if a.drop:
+        if exp is None:
+            return {"dropped": False}
+        runs_of = sqlalchemy.select(t["runs"].c.run_uuid).where(t["runs"].c.experiment_id == int(exp.experiment_id))
+        with engine.begin() as conn:
+            for name in SCALE_TABLES:
+                conn.execute(t[name].delete().where(t[name].c.run_uuid.in_(runs_of.scalar_subquery())))
+            conn.execute(t["runs"].delete().where(t["runs"].c.experiment_id == int(exp.experiment_id)))
+            for table in ("experiment_tags", "experiments"):
+                conn.execute(sqlalchemy.text(f"DELETE FROM {table} WHERE experiment_id = :e"), {"e": int(exp.experiment_id)})
+        return {"dropped": True}
+    exp_id = exp.experiment_id if exp else c.create_experiment(a.experiment)
+    location = c.get_experiment(exp_id).artifact_location
+    now = int(time.time() * 1000)
+
+    def insert_runs(conn, count, prefix, history=0):
+        """count runs, each with one `loss` (or a history of `history` points of it), `lr` and a tag."""
+        made = []
+        for start in range(0, count, 5000):
+            runs, metrics, latest, params, tags = [], [], [], [], []
+            for i in range(start, min(count, start + 5000)):
+                rid = uuid.uuid4().hex
+                made.append(rid)
+                loss = int(rid[:4], 16) / 65536
+                runs.append({"run_uuid": rid, "name": f"{prefix}-{i}", "source_type": "LOCAL", "source_name": "bench",
+                             "entry_point_name": "", "user_id": "bench", "status": "FINISHED", "start_time": now + i,
+                             "end_time": now + i + 1, "source_version": "", "lifecycle_stage": "active",
+                             "artifact_uri": f"{location}/{rid}/artifacts", "experiment_id": int(exp_id)})
+                steps = range(history) if history else (0,)
+                metrics += [{"key": "loss", "value": loss / (s + 1), "timestamp": now + s, "step": s, "is_nan": False,
+                             "run_uuid": rid} for s in steps]
+                latest.append({"key": "loss", "value": loss / len(steps), "timestamp": now + len(steps) - 1,
+                               "step": len(steps) - 1, "is_nan": False, "run_uuid": rid})
+                params.append({"key": "lr", "value": ("0.01", "0.1")[i % 2], "run_uuid": rid})
+                tags.append({"key": "mlflow.runName", "value": f"{prefix}-{i}", "run_uuid": rid})
+            conn.execute(t["runs"].insert(), runs)
+            for name, rows in (("latest_metrics", latest), ("params", params), ("tags", tags)):
+                conn.execute(t[name].insert(), rows)
+            for chunk in range(0, len(metrics), 20000):
+                conn.execute(t["metrics"].insert(), metrics[chunk:chunk + 20000])
+        return made
+
+    histories = {}
+    with engine.begin() as conn:
+        tags = t["tags"]
+        of_experiment = sqlalchemy.select(t["runs"].c.run_uuid).where(t["runs"].c.experiment_id == int(exp_id))
+        for rid, points in conn.execute(sqlalchemy.select(tags.c.run_uuid, tags.c.value).where(
+                tags.c.key == "history", tags.c.run_uuid.in_(of_experiment.scalar_subquery()))):
+            histories[points] = rid
+        for points in [p for p in a.points.split(",") if p and p not in histories]:
+            rid = insert_runs(conn, 1, f"history-{points}", history=int(points))[0]
+            conn.execute(t["tags"].insert(), [{"key": "history", "value": points, "run_uuid": rid}])
+            histories[points] = rid
+        held = conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(t["runs"])
+                            .where(t["runs"].c.experiment_id == int(exp_id))).scalar() - len(histories)
+        t0 = time.perf_counter()
+        if a.size > held:
+            insert_runs(conn, a.size - held, f"r{held}")
+    return {"experiment_id": exp_id, "runs": max(a.size, held), "added_s": time.perf_counter() - t0, "histories": histories}
+
+
+def scale(a):
+    """The reads whose cost may grow with the data, through a.url, each the median of a.reps calls (ms):
+    search_runs' first page of 100 (the UI's default order), the same with a filter on a metric and a
+    param ordered by the metric, and get_metric_history of each history run (--histories POINTS=RUN,...)."""
+    c = tracking_client(a)
+    exp_id = c.get_experiment_by_name(a.experiment).experiment_id
+    where = "metrics.loss < 0.5 and params.lr = '0.01'"
+
+    def page():
+        assert len(c.search_runs([exp_id], max_results=100)) == 100
+
+    def filtered():
+        found = c.search_runs([exp_id], filter_string=where, order_by=["metrics.loss ASC"], max_results=100)
+        assert found and all(r.data.metrics["loss"] < 0.5 for r in found), len(found)
+
+    res = {"search_runs_ms": timed(a.reps, lambda i: page()), "search_filtered_ms": timed(a.reps, lambda i: filtered()),
+           "history_ms": {}}
+    for item in filter(None, a.histories.split(",")):
+        points, run_id = item.split("=")
+
+        def history():
+            assert len(c.get_metric_history(run_id, "loss")) == int(points)
+
+        res["history_ms"][points] = timed(a.reps, lambda i: history())
+    return res
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["http", "mlflow", "artifacts", "s3", "quickack", "floor", "load"])
+    p.add_argument("mode", choices=["http", "mlflow", "artifacts", "s3", "quickack", "floor", "load", "scale-data", "scale"])
     p.add_argument("--url")
     p.add_argument("--cacert", default="")
     p.add_argument("--user", default="")
@@ -518,9 +713,14 @@ def main():
     p.add_argument("--procs", type=int, default=16, help="load: client processes logging metrics")
     p.add_argument("--uploaders", type=int, default=0, help="load: client processes uploading --mb artifacts")
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--experiment", default="bench-scale", help="scale, scale-data: the experiment grown to each size")
+    p.add_argument("--size", type=int, default=0, help="scale-data: runs the experiment holds (besides the history runs)")
+    p.add_argument("--points", default="", help="scale-data: comma-separated lengths of metric histories to make")
+    p.add_argument("--drop", action="store_true", help="scale-data: remove the experiment and its rows")
+    p.add_argument("--histories", default="", help="scale: POINTS=RUN_ID,... the history runs to read")
     a = p.parse_args()
     fn = {"http": http_rates, "mlflow": mlflow_bench, "artifacts": artifacts_bench, "s3": s3_bench, "quickack": quickack,
-          "floor": floor, "load": load}[a.mode]
+          "floor": floor, "load": load, "scale-data": scale_data, "scale": scale}[a.mode]
     result = fn(a)
     # MLflow may print to stdout too: the result is the line after the marker.
     print("\n@@BENCH-RESULT@@\n" + json.dumps(result), flush=True)
