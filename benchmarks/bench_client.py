@@ -16,6 +16,7 @@ processes of the given systemd units (from /proc/*/cgroup) and reports the peaks
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -422,8 +423,21 @@ def floor(a):
     return res
 
 
+def served_app(pid):
+    """The ASGI app the server's main process (uvicorn) runs: its `module:name` argument, called
+    first where uvicorn has --factory."""
+    import importlib
+
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        argv = [arg.decode() for arg in f.read().split(b"\0") if arg]
+    target = next(arg for arg in argv if re.fullmatch(r"[\w.]+:\w+", arg))
+    module, name = target.split(":")
+    app = getattr(importlib.import_module(module), name)
+    return app() if "--factory" in argv else app
+
+
 def in_process_app(n, path, body, run_asgi, run_flask):
-    """asgi_ms and flask_ms: one log_metric through the server's ASGI app, and through its Flask app
+    """asgi_ms and flask_ms: one log_metric through the ASGI app the server runs, and through its Flask app
     alone, in this process (the environment of the server's main process; Prometheus's files in a
     directory of this process's); flask_hot: the functions the Flask calls spend most time in."""
     import asyncio
@@ -440,7 +454,8 @@ def in_process_app(n, path, body, run_asgi, run_flask):
     from werkzeug.test import EnvironBuilder
 
     from mlflow.server import app as flask_app
-    from mlflow.server.fastapi_app import app as asgi_app
+
+    asgi_app = served_app(pid)
 
     headers = {"Host": "127.0.0.1:5000", "Content-Type": "application/json"}
     loop = asyncio.new_event_loop()

@@ -1,11 +1,13 @@
 """The MLflow tracking server of filament.mlflow.server, as the role installs it in the virtualenv.
 
-Three parts, each in its own module:
+Four parts, each in its own module:
 - ``server_info``: the ASGI app ``mlflow server --app-name filament-proxied`` runs: MLflow's own app,
   with the presigned transfer capabilities switched off in its server-info answer, so that clients
   keep artifact transfers proxied through the server (``filament-proxied-auth``: the same around
   MLflow's basic-auth app, made by ``auth_app`` below, whose UI files ``signed_in`` keeps for
   signed-in users);
+- ``hooks``: MLflow's two per-request hooks (workspaces, gateway timing) as plain ASGI for the
+  requests they have no work on, put in place by both apps before their first request;
 - ``launcher``: ``filament-mlflow-server``, which is ``mlflow server`` that becomes uvicorn instead
   of waiting beside it;
 - ``s3_streaming``: an S3 artifact repository that streams proxied uploads into a multipart upload
@@ -28,9 +30,12 @@ def auth_app():
     A factory: uvicorn calls it in each worker, where MLflow's auth app is made."""
     from mlflow.server.auth import create_app
 
+    from filament_mlflow_server.hooks import lighten
     from filament_mlflow_server.signed_in import SignedInStaticFiles
 
-    return ProxiedArtifactsOnly(SignedInStaticFiles(create_app()))
+    inner = create_app()
+    lighten(inner)
+    return ProxiedArtifactsOnly(SignedInStaticFiles(inner))
 
 
 __all__ = ["app", "auth_app", "main"]  # and StreamingS3ArtifactRepository, made on first use (below)

@@ -39,6 +39,9 @@ class ProxiedArtifactsOnly:
         if self._app is None:
             from mlflow.server.fastapi_app import app
 
+            from filament_mlflow_server.hooks import lighten
+
+            lighten(app)
             self._app = app
         return self._app
 
