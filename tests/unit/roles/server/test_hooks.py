@@ -2,6 +2,7 @@
 hook would have given it (the workspace bound as none, then cleared) without the hook's task."""
 
 import asyncio
+import collections
 
 import pytest
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from filament_mlflow_server import hooks
 from mlflow.utils import workspace_context
 
 GATEWAY = '/gateway/'
+Answer = collections.namedtuple('Answer', 'status headers body')
 
 
 def mlflow_like_app(called):
@@ -57,7 +59,7 @@ def call(app, path, headers=()):
              'headers': [(b'host', b'localhost')] + list(headers), 'client': ('127.0.0.1', 1), 'server': ('127.0.0.1', 5000)}
     asyncio.run(app(scope, receive, send))
     start = sent[0]
-    return start['status'], dict(start['headers']), b''.join(m.get('body', b'') for m in sent[1:]).decode()
+    return Answer(start['status'], dict(start['headers']), b''.join(m.get('body', b'') for m in sent[1:]).decode())
 
 
 @pytest.fixture
@@ -77,38 +79,38 @@ def test_a_tracking_call_runs_no_hook_and_has_its_workspace_bound_as_none(light)
         await app(scope, receive, send)
         after.append(workspace_context._IS_WORKSPACE_RESOLVED.get())
 
-    status, _, body = call(then_look, '/api/2.0/mlflow/runs/log-metric')
-    assert status == 200
-    assert body == 'api/2.0/mlflow/runs/log-metric resolved=True workspace=None'
+    answer = call(then_look, '/api/2.0/mlflow/runs/log-metric')
+    assert answer.status == 200
+    assert answer.body == 'api/2.0/mlflow/runs/log-metric resolved=True workspace=None'
     assert not called
     assert after == [False]
 
 
 def test_a_workspace_header_goes_to_mlflows_hook(light):
     app, called = light
-    status, _, body = call(app, '/api/2.0/mlflow/runs/log-metric', headers=[(b'x-mlflow-workspace', b'team-a')])
-    assert (status, body, called) == (501, 'workspaces are off', ['workspace'])
+    answer = call(app, '/api/2.0/mlflow/runs/log-metric', headers=[(b'x-mlflow-workspace', b'team-a')])
+    assert (answer.status, answer.body, called) == (501, 'workspaces are off', ['workspace'])
 
 
 def test_an_empty_workspace_header_needs_no_hook(light):
     app, called = light
-    status, _, _ = call(app, '/api/2.0/mlflow/experiments/search', headers=[(b'x-mlflow-workspace', b'  ')])
-    assert status == 200 and not called
+    answer = call(app, '/api/2.0/mlflow/experiments/search', headers=[(b'x-mlflow-workspace', b'  ')])
+    assert answer.status == 200 and not called
 
 
 def test_workspaces_on_every_request_goes_to_mlflows_hook(light, monkeypatch):
     monkeypatch.setenv('MLFLOW_ENABLE_WORKSPACES', 'true')
     app, called = light
-    status, _, _ = call(app, '/api/2.0/mlflow/experiments/search')
-    assert status == 200 and called == ['workspace']
+    answer = call(app, '/api/2.0/mlflow/experiments/search')
+    assert answer.status == 200 and called == ['workspace']
 
 
 def test_gateway_paths_are_timed_by_mlflows_hook(light):
     app, called = light
-    status, headers, _ = call(app, '/gateway/chat/mlflow/invocations')
-    assert status == 200 and headers[b'x-timed'] == b'1' and called == ['gateway']
-    status, headers, _ = call(app, '/api/2.0/mlflow/runs/get')
-    assert b'x-timed' not in headers and called == ['gateway']
+    answer = call(app, '/gateway/chat/mlflow/invocations')
+    assert answer.status == 200 and answer.headers[b'x-timed'] == b'1' and called == ['gateway']
+    answer = call(app, '/api/2.0/mlflow/runs/get')
+    assert b'x-timed' not in answer.headers and called == ['gateway']
 
 
 def test_other_hooks_and_a_served_app_stay_as_they_are():
