@@ -130,6 +130,8 @@ def tracking_client(a, retries=True):
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
     if a.cacert:
         os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = a.cacert
+        # Presigned transfers through the proxy are plain HTTPS requests to the same address.
+        os.environ["REQUESTS_CA_BUNDLE"] = a.cacert
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=a.url)

@@ -45,11 +45,14 @@ up() {
   echo "converged in $((SECONDS - start)) s" >> "$STATE/last-run.log"
 
   umask 077
+  # The public CAs and the lab's: presigned transfers are plain HTTPS requests to the lab's address.
+  cat "$("$ROOT/.venv/bin/python" -m certifi)" "$CREDS/caddy-root.crt" > "$STATE/ca-bundle.pem"
   cat > "$STATE/connection.env" <<ENV
 MLFLOW_TRACKING_URI=https://localhost:$PORT
 MLFLOW_TRACKING_USERNAME=filament
 MLFLOW_TRACKING_PASSWORD=$(cat "$CREDS/caddy_filament_password")
 MLFLOW_TRACKING_SERVER_CERT_PATH=$CREDS/caddy-root.crt
+REQUESTS_CA_BUNDLE=$STATE/ca-bundle.pem
 ENV
   # The service answers through Caddy with these credentials, or `make lab` fails here.
   curl -fsS --cacert "$CREDS/caddy-root.crt" -u "filament:$(cat "$CREDS/caddy_filament_password")" \

@@ -1,9 +1,10 @@
 """Log a run through the deployed service with the stock MLflow client, then read it back.
 
 Configured only by the environment a user would set: MLFLOW_TRACKING_URI,
-MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_SERVER_CERT_PATH.
-Prints one JSON object (experiment_id, run_id, artifact_uri) for the caller to check
-where the artifact landed.
+MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_SERVER_CERT_PATH (and, where
+the server offers presigned transfers through the proxy, REQUESTS_CA_BUNDLE and the multipart
+thresholds). Prints one JSON object (experiment_id, run_id, artifact_uri, and the transfer
+capabilities the server offered) for the caller to check where the artifact landed and how.
 """
 
 import hashlib
@@ -14,7 +15,17 @@ import tempfile
 import uuid
 
 import mlflow
+import requests
 from mlflow.tracking import MlflowClient
+
+
+def server_info():
+    """The server-info answer the stock client reads before a large transfer."""
+    answer = requests.get(os.environ["MLFLOW_TRACKING_URI"].rstrip("/") + "/api/3.0/mlflow/server-info",
+                          auth=(os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"]),
+                          verify=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or True, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
 
 
 def main():
@@ -54,7 +65,10 @@ def main():
             assert hashlib.sha256(handle.read()).digest() == hashlib.sha256(payload).digest(), \
                 "the 20 MB artifact came back different"
 
+    info = server_info()
     print(json.dumps({
+        "multipart_uploads_enabled": info.get("multipart_uploads_enabled", False),
+        "multipart_downloads_enabled": info.get("multipart_downloads_enabled", False),
         "experiment_id": experiment.experiment_id,
         "run_id": run.info.run_id,
         "artifact_uri": run.info.artifact_uri,

@@ -18,6 +18,7 @@ On a single host everything is on loopback, exactly as the roles' fixed defaults
 from __future__ import annotations
 
 import os.path
+from urllib.parse import urlsplit
 
 from ansible_collections.filament.mlflow.plugins.module_utils import metrics
 
@@ -359,6 +360,31 @@ def _minio_url(node, client, groups, hostvars):
     return '%s://%s:%s' % (scheme, _client_host(bound, client, node, hostvars), port)
 
 
+# Presigned transfers through the proxy (server_presigned_through_proxy): the path on the site's address under which the
+# proxy passes presigned requests on to the store.
+PRESIGNED_PREFIX = '/_store'
+
+
+def _on(value):
+    return value is True or str(value).lower() in ('true', 'yes', 'on', '1')
+
+
+def presigned_store(groups, hostvars):
+    """The store's host:port the proxy passes presigned requests to, when the site's one server has
+    server_presigned_through_proxy and the proxy, the server and a store of the site's own (on plain
+    HTTP on loopback, as the server reaches it) are that one host; None otherwise."""
+    servers = _members(groups, SERVER)
+    if len(servers) != 1 or not _on(hostvars.get(servers[0], {}).get('server_presigned_through_proxy')):
+        return None
+    host = servers[0]
+    if _members(groups, PROXY) != [host] or _members(groups, STORAGE) != [host]:
+        return None
+    endpoint = urlsplit(str(_value(hostvars, host, 'server_s3_endpoint_url', _s3_endpoint_url(host, groups, hostvars))))
+    if endpoint.scheme != 'http' or endpoint.hostname not in (LOOPBACK, 'localhost') or endpoint.path.strip('/'):
+        return None
+    return endpoint.netloc
+
+
 def server_job_host(groups):
     """The one server host that runs the site's jobs (MLflow's job runner when it is enabled, the
     backups): the first of mlflow_server."""
@@ -375,6 +401,7 @@ def _server(host, groups, hostvars):
         found['server_db_port'] = lambda: _value(hostvars, primary, 'mysql_port', ROLE_DEFAULTS['mysql_port'])
     if _members(groups, STORAGE):
         found['server_s3_endpoint_url'] = lambda: _s3_endpoint_url(host, groups, hostvars)
+    found['server_presigned_prefix'] = lambda: PRESIGNED_PREFIX if presigned_store(groups, hostvars) else ''
     return found
 
 
@@ -384,8 +411,14 @@ def proxy_auth(groups, hostvars):
     return 'upstream' if servers and hostvars.get(servers[0], {}).get('server_auth') == 'mlflow' else 'basic'
 
 
+def _presigned_route(groups, hostvars):
+    upstream = presigned_store(groups, hostvars)
+    return {'prefix': PRESIGNED_PREFIX, 'upstream': upstream} if upstream else {}
+
+
 def _proxy(host, groups, hostvars):
     return {'caddy_auth': lambda: proxy_auth(groups, hostvars),
+            'caddy_presigned_store': lambda: _presigned_route(groups, hostvars),
             'caddy_upstreams': lambda: [
         '%s:%s' % (_client_host(_value(hostvars, server, 'server_listen_address', server_host(server, groups, hostvars)),
                                 host, server, hostvars),

@@ -45,6 +45,9 @@ def test_one_host_is_wired_on_loopback_as_the_roles_defaults_always_were():
         'mysql_filer_account': {},
         # The exporters on loopback.
         'metrics_listen_address': '127.0.0.1',
+        # No presigned transfers through the proxy unless the server asks for them.
+        'server_presigned_prefix': '',
+        'caddy_presigned_store': {},
     }
 
 
@@ -331,3 +334,33 @@ def test_the_store_roles_name_one_note_of_where_the_artifacts_are():
         with open(os.path.join(ROLES, role, 'vars', 'main.yml')) as handle:
             return yaml.safe_load(handle)['__%s_store_mark' % role]
     assert mark('minio') == mark('seaweedfs') == '/etc/filament-mlflow/artifact-store'
+
+
+def test_presigned_transfers_go_through_the_proxy_to_the_store_on_its_one_host():
+    groups = {group: ['lab'] for group in ALL}
+    for store, upstream in (('minio', '127.0.0.1:9000'), ('seaweedfs', '127.0.0.1:8333')):
+        hostvars = {'lab': {'server_presigned_through_proxy': True, 'filament_storage': store}}
+        assert logic.value('lab', 'server_presigned_prefix', hostvars, groups, None) == '/_store'
+        assert logic.value('lab', 'caddy_presigned_store', hostvars, groups, None) == {'prefix': '/_store', 'upstream': upstream}
+
+
+@pytest.mark.parametrize('case', ['several hosts', 'store elsewhere', 'external store', 'https store', 'off'])
+def test_presigned_transfers_through_the_proxy_only_where_proxy_server_and_store_are_one_host(case):
+    hostvars, groups = {'lab': {'server_presigned_through_proxy': True}}, {group: ['lab'] for group in ALL}
+    if case == 'several hosts':
+        hostvars, groups = cluster()
+        hostvars['h1']['server_presigned_through_proxy'] = True
+    elif case == 'store elsewhere':
+        hostvars['lab'].update(facts('10.0.0.1'))
+        hostvars['st'] = facts('10.0.0.2')
+        groups['mlflow_storage'] = ['st']
+    elif case == 'external store':
+        hostvars['lab'].update(filament_storage='external', server_s3_endpoint_url='https://s3.example.org')
+        groups['mlflow_storage'] = []
+    elif case == 'https store':
+        hostvars['lab']['server_s3_endpoint_url'] = 'https://127.0.0.1:9000'
+    else:
+        hostvars['lab']['server_presigned_through_proxy'] = False
+    server = groups['mlflow_server'][0]
+    assert logic.value(server, 'server_presigned_prefix', hostvars, groups, None) == ''
+    assert logic.value(groups['mlflow_proxy'][0], 'caddy_presigned_store', hostvars, groups, None) == {}

@@ -58,3 +58,10 @@ def test_other_paths_and_errors_pass_unchanged():
     assert body == original
     start, body = call(server_info.ProxiedArtifactsOnly(inner_app(status=500)), '/api/3.0/mlflow/server-info')
     assert start['status'] == 500 and body == original
+
+
+def test_through_the_proxy_only_downloads_are_switched_off(monkeypatch):
+    monkeypatch.setenv('FILAMENT_PRESIGNED_PREFIX', '/_store')
+    start, body = call(server_info.ProxiedArtifactsOnly(inner_app()), '/api/3.0/mlflow/server-info')
+    assert json.loads(body) == {**INFO, 'multipart_downloads_enabled': False}
+    assert dict(start['headers'])[b'content-length'] == str(len(body)).encode()

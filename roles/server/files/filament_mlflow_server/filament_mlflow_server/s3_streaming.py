@@ -103,7 +103,8 @@ def streaming_s3_repository_class():
     from mlflow.store.artifact.s3_artifact_repo import S3ArtifactRepository
 
     class StreamingS3ArtifactRepository(S3ArtifactRepository, StreamUploadMixin):
-        """MLflow's S3 repository, plus uploads streamed from the request into the bucket."""
+        """MLflow's S3 repository, plus uploads streamed from the request into the bucket, and its
+        presigned URLs on the site's address where presigned transfers are on (presigned.py)."""
 
         def _stream_to_bucket(self, stream, artifact_file_name, artifact_path=None):
             bucket, dest_path = self.parse_s3_compliant_uri(self.artifact_uri)
@@ -125,6 +126,32 @@ def streaming_s3_repository_class():
                 client.meta.events.register("before-sign.s3.UploadPart", unsigned_payload,
                                             unique_id="filament-unsigned-payload")
             client.upload_fileobj(stream, bucket, key, ExtraArgs=extra_args, Config=config)
+
+        def _on_site_address(self, url):
+            """A presigned URL moved to the site's address (presigned.py); as it is where that is off."""
+            from flask import has_request_context, request
+            from mlflow.exceptions import MlflowException
+
+            from filament_mlflow_server.presigned import NotOnSiteAddress, on_site_address, prefix
+
+            if not prefix():
+                return url
+            host = request.host if has_request_context() else ""
+            try:
+                return on_site_address(url, self._get_s3_client().meta.endpoint_url, host, prefix())
+            except NotOnSiteAddress as error:
+                raise MlflowException(f"Cannot hand out a presigned URL through the site's address: {error}") from None
+
+        def create_multipart_upload(self, local_file, num_parts=1, artifact_path=None):
+            response = super().create_multipart_upload(local_file, num_parts, artifact_path)
+            for credential in response.credentials:
+                credential.url = self._on_site_address(credential.url)
+            return response
+
+        def get_download_presigned_url(self, artifact_path, expiration=300):
+            response = super().get_download_presigned_url(artifact_path, expiration)
+            response.url = self._on_site_address(response.url)
+            return response
 
         def log_artifact_from_stream(self, stream, artifact_file_name, artifact_path=None):
             self._stream_to_bucket(stream, artifact_file_name, artifact_path)
