@@ -20,6 +20,8 @@ from __future__ import annotations
 import os.path
 from urllib.parse import urlsplit
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.filament.mlflow.plugins.module_utils import metrics
 
 DB, STORAGE, SERVER, PROXY = 'mlflow_db', 'mlflow_storage', 'mlflow_server', 'mlflow_proxy'
@@ -365,16 +367,12 @@ def _minio_url(node, client, groups, hostvars):
 PRESIGNED_PREFIX = '/_store'
 
 
-def _on(value):
-    return value is True or str(value).lower() in ('true', 'yes', 'on', '1')
-
-
 def presigned_store(groups, hostvars):
     """The store's host:port the proxy passes presigned requests to, when the site's one server has
     server_presigned_through_proxy and the proxy, the server and a store of the site's own (on plain
     HTTP on loopback, as the server reaches it) are that one host; None otherwise."""
     servers = _members(groups, SERVER)
-    if len(servers) != 1 or not _on(hostvars.get(servers[0], {}).get('server_presigned_through_proxy')):
+    if len(servers) != 1 or not boolean(hostvars.get(servers[0], {}).get('server_presigned_through_proxy'), strict=False):
         return None
     host = servers[0]
     if _members(groups, PROXY) != [host] or _members(groups, STORAGE) != [host]:
