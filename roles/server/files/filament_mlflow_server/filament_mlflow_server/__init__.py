@@ -1,6 +1,6 @@
 """The MLflow tracking server of filament.mlflow.server, as the role installs it in the virtualenv.
 
-Four parts, each in its own module:
+Its parts, each in its own module:
 - ``server_info``: the ASGI app ``mlflow server --app-name filament-proxied`` runs: MLflow's own app,
   with the presigned transfer capabilities switched off in its server-info answer, so that clients
   keep artifact transfers proxied through the server (``filament-proxied-auth``: the same around
@@ -11,7 +11,10 @@ Four parts, each in its own module:
 - ``launcher``: ``filament-mlflow-server``, which is ``mlflow server`` that becomes uvicorn instead
   of waiting beside it;
 - ``s3_streaming``: an S3 artifact repository that streams proxied uploads into a multipart upload
-  as the request body arrives, registered for the s3 scheme.
+  as the request body arrives, registered for the s3 scheme;
+- ``presigned``: where the proxy runs on the store's host (server_presigned_through_proxy), large
+  uploads in presigned parts and every download of one object passed by the proxy straight to and
+  from the store, on the site's own address.
 
 The names below are what the package's entry points (pyproject.toml) refer to. MLflow and boto3 are
 imported on first use, so that ``mlflow server`` itself, which only needs ``app``, stays light.
@@ -31,10 +34,12 @@ def auth_app():
     from mlflow.server.auth import create_app
 
     from filament_mlflow_server.hooks import lighten
+    from filament_mlflow_server.presigned import hand_downloads_to_proxy
     from filament_mlflow_server.signed_in import SignedInStaticFiles
 
     inner = create_app()
     lighten(inner)
+    hand_downloads_to_proxy(inner)
     return ProxiedArtifactsOnly(SignedInStaticFiles(inner))
 
 

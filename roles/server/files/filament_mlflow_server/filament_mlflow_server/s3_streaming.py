@@ -127,8 +127,9 @@ def streaming_s3_repository_class():
                                             unique_id="filament-unsigned-payload")
             client.upload_fileobj(stream, bucket, key, ExtraArgs=extra_args, Config=config)
 
-        def _on_site_address(self, url):
-            """A presigned URL moved to the site's address (presigned.py); as it is where that is off."""
+        def _on_site_address(self, url, host=None):
+            """A presigned URL moved to the site's address (presigned.py); as it is where that is off.
+            host: the Host the client used; the Flask request's by default."""
             from flask import has_request_context, request
             from mlflow.exceptions import MlflowException
 
@@ -136,7 +137,8 @@ def streaming_s3_repository_class():
 
             if not prefix():
                 return url
-            host = request.host if has_request_context() else ""
+            if host is None:
+                host = request.host if has_request_context() else ""
             try:
                 return on_site_address(url, self._get_s3_client().meta.endpoint_url, host, prefix())
             except NotOnSiteAddress as error:
@@ -152,6 +154,30 @@ def streaming_s3_repository_class():
             response = super().get_download_presigned_url(artifact_path, expiration)
             response.url = self._on_site_address(response.url)
             return response
+
+        def presigned_download(self, artifact_path, host):
+            """(the URL on the site's address, the store's path and query) of a GET of the artifact,
+            presigned for a minute, with the Content-Type and the attachment name MLflow's own
+            download route gives it; None where the artifact is not one object of the bucket."""
+            from botocore.exceptions import ClientError
+            from mlflow.store.artifact.s3_artifact_repo import _attachment_content_disposition
+            from mlflow.utils.mime_type_utils import _guess_mime_type
+
+            from filament_mlflow_server.presigned import DOWNLOAD_EXPIRY, store_request
+
+            bucket, dest_path = self.parse_s3_compliant_uri(self.artifact_uri)
+            key = posixpath.join(dest_path, artifact_path) if artifact_path else dest_path
+            client = self._get_s3_client()
+            try:
+                client.head_object(Bucket=bucket, Key=key, **self._bucket_owner_params)
+            except ClientError:
+                return None  # a directory, or missing: MLflow's route says which
+            name = posixpath.basename(key)
+            url = client.generate_presigned_url("get_object", ExpiresIn=DOWNLOAD_EXPIRY, Params={
+                "Bucket": bucket, "Key": key, **self._bucket_owner_params,
+                "ResponseContentType": _guess_mime_type(name),
+                "ResponseContentDisposition": _attachment_content_disposition(name)})
+            return self._on_site_address(url, host), store_request(url, client.meta.endpoint_url)
 
         def log_artifact_from_stream(self, stream, artifact_file_name, artifact_path=None):
             self._stream_to_bucket(stream, artifact_file_name, artifact_path)
