@@ -243,10 +243,30 @@ else:
         del argv[argv.index("--expose-prometheus"):argv.index("--expose-prometheus") + 2]
     dexec("systemd-run", f"--unit={WEED_SERVER}", "-p", f"EnvironmentFile={WEED_DIR}/mlflow.env",
           "-p", "User=mlflow", "-p", "Group=mlflow", "-p", "WorkingDirectory=/tmp", "--setenv=HOME=/tmp", *argv)
-    fronts = {port: f"reverse_proxy 127.0.0.1:{upstream}" for port, upstream in FRONTS.values()}
-    ca = https_fronts(STORES_CADDY, f"{WEED_DIR}/caddy", hashline, fronts)
+    stores = {"minio": "127.0.0.1:9000", "seaweedfs": endpoint.split("://", 1)[1]}
+    snippets, fronts = "", {}
+    for name, (port, upstream) in FRONTS.items():
+        snippet, answer = store_downloads(stores[name], f"presigned_store_{name}")
+        snippets += snippet
+        fronts[port] = f"reverse_proxy 127.0.0.1:{upstream} {{\n{answer}\t}}" if answer else f"reverse_proxy 127.0.0.1:{upstream}"
+    ca = https_fronts(STORES_CADDY, f"{WEED_DIR}/caddy", hashline, fronts, snippets)
     wait_http(f"http://localhost:{WEED_SERVER_PORT}/health")
     return {"cacert": ca, "endpoint": endpoint, "key": mlflow}
+
+
+def store_downloads(store, name):
+    """The lab's own Caddy directives that answer a download from the store where our server hands
+    it there (server_presigned_through_proxy), read from its Caddyfile, for the store at `store`:
+    (the snippet, renamed `name`; the handle_response block that imports it). Both empty where the
+    lab has none."""
+    text = dexec("cat", "/etc/caddy/Caddyfile").stdout
+    snippet = re.search(r"^\(presigned_store\) \{\n.*?^\}\n", text, re.M | re.S)
+    answer = re.search(r"^\t+@store_download .*?^\t+handle_response @store_download \{\n.*?^\t+\}\n", text, re.M | re.S)
+    if not snippet or not answer:
+        return "", ""
+    lab_store = re.search(r"reverse_proxy (\S+) \{", snippet.group(0)).group(1)
+    return (snippet.group(0).replace("(presigned_store)", f"({name})").replace(lab_store, store),
+            answer.group(0).replace("import presigned_store", f"import {name}"))
 
 
 def stop_seaweedfs_side():
@@ -273,9 +293,10 @@ def stores_comparison(side, pw, mb, reps):
     return found
 
 
-def https_fronts(unit, directory, hashline, sites):
+def https_fronts(unit, directory, hashline, sites, snippets=""):
     """A transient Caddy (unit) with one HTTPS site per port of sites ({port: directive}), each behind
-    our basic auth, its local CA and state in directory. Returns the CA file on the host, once made."""
+    our basic auth, its local CA and state in directory, and the snippets they import. Returns the CA
+    file on the host, once made."""
     dsh(f"mkdir -p {directory} && chmod 0700 {directory}")
     blocks = "\n".join(f"""https://localhost:{port} {{
 	basicauth {{
@@ -292,7 +313,7 @@ def https_fronts(unit, directory, hashline, sites):
 		root {directory}
 	}}
 }}
-{blocks}
+{snippets}{blocks}
 """)
     dexec("systemd-run", f"--unit={unit}", "/usr/bin/caddy", "run", "--config", f"{directory}/Caddyfile", "--adapter", "caddyfile")
     ca = f"{directory}/pki/authorities/local/root.crt"
