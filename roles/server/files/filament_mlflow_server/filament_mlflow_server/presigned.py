@@ -12,12 +12,13 @@ for, so the signature still holds and nothing else of the store is reachable.
 
 Downloads go the same way without the client knowing: for a GET of an artifact that is one object
 in the store, the server answers with a redirect to the presigned URL on the site's address and,
-in a header, the request the proxy makes of the store for it. The proxy (Caddy's
+in headers, the request the proxy makes of the store for it. The proxy (Caddy's
 handle_response) makes that request itself and hands the store's answer to the client, so the
 client gets the artifact in its one request, with no byte through the server's Python and nothing
 written to the server's disk (MLflow's own route first copies the whole artifact to a temporary
 file). A client that reaches the server some other way can follow the redirect. Everything else
-(HEAD, directories, missing artifacts) is MLflow's own route's to answer.
+(HEAD, directories, missing artifacts, names the proxy would not take literally) is MLflow's own
+route's to answer.
 """
 
 import os
@@ -27,7 +28,7 @@ PREFIX_ENV = "FILAMENT_PRESIGNED_PREFIX"
 # The proxy's request of the store for a download, in headers of the server's answer: the path in
 # STORE_HEADER, decoded, and each parameter of the signed query, decoded, in STORE_HEADER-<name>.
 # The proxy takes the path as it is and puts the query back together from DOWNLOAD_QUERY's names,
-# encoding each value (its configuration lists the same names, Caddyfile.j2).
+# encoding each value (the caddy role lists the same names: __caddy_store_download_query).
 STORE_HEADER = "X-Filament-Store"
 DOWNLOAD_QUERY = ("response-content-type", "response-content-disposition", "X-Amz-Algorithm", "X-Amz-Credential",
                   "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
