@@ -68,6 +68,8 @@ def test_a_download_is_named_to_the_proxy_by_its_decoded_path_and_each_signed_pa
     # A query of other parameters than the proxy puts back together: one more, one fewer.
     DOWNLOAD + '&X-Amz-Security-Token=t',
     DOWNLOAD.replace('response-content-type=application%2Foctet-stream&', ''),
+    # A header signed beside the Host, which the proxy would not send.
+    DOWNLOAD.replace('X-Amz-SignedHeaders=host', 'X-Amz-SignedHeaders=host%3Bx-amz-expected-bucket-owner'),
     # Another endpoint.
     DOWNLOAD.replace(':9000', ':9001'),
 ])

@@ -65,9 +65,9 @@ def on_site_address(url, endpoint_url, host, path_prefix):
 def store_request(url, endpoint_url):
     """The headers that name the proxy's request of the store for url, a GET presigned for the store
     at endpoint_url (see STORE_HEADER). Refused where the proxy could not make the very request
-    signed: a query of other parameters than DOWNLOAD_QUERY, or an object's name the proxy might
-    read otherwise ('%', '?', '#', control characters, white space at its end, which a header
-    value loses); such a download stays with MLflow's route."""
+    signed: a query of other parameters than DOWNLOAD_QUERY, a header signed beside the Host, or
+    an object's name the proxy might read otherwise ('%', '?', '#', control characters, white
+    space at its end, which a header value loses); such a download stays with MLflow's route."""
     signed = _signed_by_path(url, endpoint_url)
     path = unquote(signed.path)
     if any(c in "%?#\x7f" or c < " " for c in path) or path != path.rstrip():
@@ -75,6 +75,9 @@ def store_request(url, endpoint_url):
     query = parse_qsl(signed.query, keep_blank_values=True)
     if sorted(pair[0] for pair in query) != sorted(DOWNLOAD_QUERY):
         raise NotOnSiteAddress(f"the signed query is not {'&'.join(DOWNLOAD_QUERY)}")
+    if dict(query)["X-Amz-SignedHeaders"] != "host":
+        # A header signed beside the Host (a bucket owner's, say) that the proxy would not send.
+        raise NotOnSiteAddress("the URL signs other headers than the Host")
     return [(STORE_HEADER, path)] + [(f"{STORE_HEADER}-{name}", value) for name, value in query]
 
 

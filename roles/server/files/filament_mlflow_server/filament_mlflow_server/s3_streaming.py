@@ -156,9 +156,10 @@ def streaming_s3_repository_class():
             return response
 
         def presigned_download(self, artifact_path, host):
-            """(the URL on the site's address, the store's path and query) of a GET of the artifact,
-            presigned for a minute, with the Content-Type and the attachment name MLflow's own
-            download route gives it; None where the artifact is not one object of the bucket."""
+            """(the URL on the site's address, the headers that name the proxy's request of the
+            store: presigned.store_request) of a GET of the artifact, presigned for a minute, with
+            the Content-Type and the attachment name MLflow's own download route gives it; None
+            where the artifact is not one object of the bucket."""
             from botocore.exceptions import ClientError
             from mlflow.store.artifact.s3_artifact_repo import _attachment_content_disposition
             from mlflow.utils.mime_type_utils import _guess_mime_type
