@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import bcrypt
 import pytest
@@ -37,6 +38,30 @@ def test_a_second_pass_keeps_everything():
     assert new == ['alice', 'bob']
     again, new = logic.reconcile(bcrypt, users, first, ROUNDS)
     assert (again, new) == (first, [])
+
+
+def test_users_are_checked_side_by_side():
+    """Each user's check runs in its own thread: a slow check does not wait for the one before it."""
+    started, release = [], threading.Barrier(2, timeout=5)
+
+    class Recording:
+        """bcrypt, but each check waits until the other user's check has begun too."""
+        gensalt, hashpw = staticmethod(bcrypt.gensalt), staticmethod(bcrypt.hashpw)
+
+        @staticmethod
+        def checkpw(password, stored):
+            started.append(password)
+            release.wait()
+            return bcrypt.checkpw(password, stored)
+
+    users = [{'username': 'alice', 'password': 'a'}, {'username': 'bob', 'password': 'b'}]
+    stored = {'alice': hashed('a'), 'bob': hashed('b')}
+    assert logic.reconcile(Recording, users, stored, ROUNDS) == (stored, [])
+    assert sorted(started) == [b'a', b'b']
+
+
+def test_no_users_no_hashes():
+    assert logic.reconcile(bcrypt, [], {'alice': hashed('a')}, ROUNDS) == ({}, [])
 
 
 @pytest.mark.parametrize('stored', ['', 'not-a-hash', '$2b$04$short'])
