@@ -6,7 +6,8 @@ MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH as for any client.
 
   auth_check.py access     every path refuses no account and a wrong password (401); alice, bob and
                            carol see and do what their permissions say (server_auth_default_permission
-                           NO_PERMISSIONS); the admin makes, grants and removes a user through MLflow's API
+                           NO_PERMISSIONS), bob's artifact included, which the proxy takes from the
+                           store only for those who may read it; the admin makes, grants and removes a user through MLflow's API
   auth_check.py login USER PASSWORD [experiment]
                            whether that account may list experiments (and read the experiment)
 
@@ -60,6 +61,34 @@ def denied(call):
     return 'allowed'
 
 
+def artifact_download(run_uri, name, auth):
+    """(status, body, whether the store answered) of a GET of artifact name of the run, not following redirects."""
+    url = '%s/api/2.0/mlflow-artifacts/artifacts/%s/%s' % (URI, run_uri.split(':', 1)[1].strip('/'), name)
+    answer = requests.get(url, auth=auth, verify=CA, timeout=30, allow_redirects=False)
+    return answer.status_code, answer.text, 'x-amz-request-id' in answer.headers, 'x-filament-store' in answer.headers
+
+
+def artifact_access(alice, bob, carol, bob_run, found):
+    """Bob's artifact, downloaded by carol (READ on his experiment) and alice (no permission).
+
+    The proxy answers a permitted download from the store (server_presigned_through_proxy): MLflow's
+    permission check must come first, and a refused one must not reach the store.
+    """
+    text = 'bob-notes-%s\n' % uuid.uuid4().hex
+    bob_client = client(bob)
+    bob_client.log_text(bob_run, text, 'notes/bob.txt')
+    run_uri = bob_client.get_run(bob_run).info.artifact_uri
+    found['artifact'] = {}
+    for who, auth in (('bob', bob), ('carol', carol), ('alice', alice)):
+        code, body, from_store, leaked = artifact_download(run_uri, 'notes/bob.txt', auth)
+        found['artifact'][who] = {'status': code, 'content': body == text, 'from_store': from_store, 'store_header': leaked}
+    wanted = {'bob': {'status': 200, 'content': True, 'from_store': True, 'store_header': False},
+              'carol': {'status': 200, 'content': True, 'from_store': True, 'store_header': False},
+              'alice': {'status': 403, 'content': False, 'from_store': False, 'store_header': False}}
+    return ['artifact download by %s: %s, wanted %s' % (who, found['artifact'][who], value)
+            for who, value in wanted.items() if found['artifact'][who] != value]
+
+
 def access():
     problems, found = [], {}
     admin, alice, bob, carol = (account(name) for name in ('AUTH_ADMIN', 'AUTH_ALICE', 'AUTH_BOB', 'AUTH_CAROL'))
@@ -82,6 +111,7 @@ def access():
         runs[auth[0]] = (experiment.experiment_id, run.info.run_id)
     bob_experiment, bob_run = runs['bob']
     alice_experiment, alice_run = runs['alice']
+    problems += artifact_access(alice, bob, carol, bob_run, found)
 
     mlflow = client(alice)
     found['alice'] = {
