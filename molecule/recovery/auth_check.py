@@ -7,7 +7,8 @@ MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH as for any client.
   auth_check.py access     every path refuses no account and a wrong password (401); alice, bob and
                            carol see and do what their permissions say (server_auth_default_permission
                            NO_PERMISSIONS), bob's artifact included, which the proxy takes from the
-                           store only for those who may read it; the admin makes, grants and removes a user through MLflow's API
+                           store only for those who may read it; the admin makes, grants and removes
+                           a user through MLflow's API
   auth_check.py login USER PASSWORD [experiment]
                            whether that account may list experiments (and read the experiment)
 
@@ -62,7 +63,8 @@ def denied(call):
 
 
 def artifact_download(run_uri, name, auth):
-    """(status, body, whether the store answered) of a GET of artifact name of the run, not following redirects."""
+    """(status, body, whether the store answered, whether the proxy's X-Filament-Store header reached
+    the client) of a GET of artifact name of the run, not following redirects."""
     url = '%s/api/2.0/mlflow-artifacts/artifacts/%s/%s' % (URI, run_uri.split(':', 1)[1].strip('/'), name)
     answer = requests.get(url, auth=auth, verify=CA, timeout=30, allow_redirects=False)
     return answer.status_code, answer.text, 'x-amz-request-id' in answer.headers, 'x-filament-store' in answer.headers
