@@ -103,7 +103,7 @@ def _floor(packages, host_files):
     t0 = time.time()
     _sh(FLOOR, "python3 -m venv /tmp/floor/venv && /tmp/floor/venv/bin/pip install -q --disable-pip-version-check "
         "--require-hashes --no-deps -r /tmp/floor/uv-requirements.txt && /tmp/floor/venv/bin/uv pip install -q "
-        "--python /tmp/floor/venv/bin/python --require-hashes -r /tmp/floor/requirements.txt", env=env)
+        "--python /tmp/floor/venv/bin/python --require-hashes --no-deps -r /tmp/floor/requirements.txt", env=env)
     out["venv_s"] = round(time.time() - t0, 1)
     out["seconds"] = round(out["apt_s"] + out["venv_s"], 1)
     return out

@@ -119,11 +119,54 @@ import compile_lock  # noqa: E402  pylint: disable=wrong-import-position
 def test_the_roles_locks_are_compiled_from_its_inputs(lock):
     version = lock.name[len('mlflow-'):-len('.txt')]
     text = lock.read_text()
-    assert text.startswith(compile_lock.header(compile_lock.inputs(version))), (
+    assert text.startswith(compile_lock.header(compile_lock.inputs(version), compile_lock.left_out())), (
         '%s is out of step with the role: run tools/compile_lock.py %s' % (lock.name, version))
     role_vars = yaml.safe_load((ROOT / 'roles' / 'server' / 'vars' / 'main.yml').read_text())
     assert logic.problems(text, version, role_vars['__server_base_requirements']) == []
-    assert len(logic.select(logic.parse(text), '3.11', 'x86_64')) > 100
+    names = set(logic.pinned(logic.select(logic.parse(text), '3.11', 'x86_64')))
+    assert len(names) > 80 and {'pandas', 'numpy', 'sqlalchemy', 'pymysql'} <= names
+    assert not names & {logic.normalize(n) for n in role_vars['__server_lock_left_out']}
+    # Nothing more to take out: every package that stays is an input or pulled in by one that stays.
+    body = text[text.index('\n', text.index('# Left out')) + 1:]
+    assert compile_lock.leave_out(body, compile_lock.left_out(), compile_lock.inputs(version)) == body
+
+
+# uv's lock of a made-up input `app`: `plot` pulls in `fonts`, which nothing else needs, and `num`,
+# which `app` needs too; `extra` is an input of its own although `plot` pulls it in.
+UV_LOCK = """app==1.0 \\
+    --hash=sha256:%s
+    # via -r /tmp/x/requirements.in
+extra==2.0 \\
+    --hash=sha256:%s
+    # via
+    #   -r /tmp/x/requirements.in
+    #   plot
+fonts==3.0 \\
+    --hash=sha256:%s
+    # via plot
+num==1.5 ; python_full_version < '3.12' \\
+    --hash=sha256:%s
+    # via
+    #   app
+    #   plot
+plot==4.0 \\
+    --hash=sha256:%s
+    # via app
+""" % (A, B, A, B, A)
+
+
+def test_leave_out_takes_the_package_and_what_only_it_pulls_in():
+    out = compile_lock.leave_out(UV_LOCK, ['Plot'], ['app==1.0', 'extra>=2'])
+    assert [line.split('==')[0] for line in out.splitlines() if not line[0].isspace()] == ['app', 'extra', 'num']
+    assert '    # via -r /tmp/x/requirements.in\nnum' in out
+    assert "num==1.5 ; python_full_version < '3.12' \\\n    --hash=sha256:%s\n    # via app\n" % B in out
+    assert 'plot' not in out and 'fonts' not in out
+
+
+def test_leave_out_keeps_an_input_and_a_lock_with_nothing_to_take():
+    assert compile_lock.leave_out(UV_LOCK, [], ['app']) == UV_LOCK
+    assert 'plot==4.0' in compile_lock.leave_out(UV_LOCK, ['plot'], ['app', 'plot'])
+    assert compile_lock.header(['app'], ['plot']).endswith('#   app\n# Left out, with what only they pull in: plot\n')
 
 
 def test_the_uv_lock_pins_the_roles_uv():
