@@ -684,6 +684,10 @@ def report(res, checks):
         for key, r in ld.items():
             print(f"{key:12} {r['calls_per_s']:9.1f} {r['p50_ms'] or 0:8.1f} {r['p95_ms'] or 0:8.1f} {r['p99_ms'] or 0:8.1f} "
                   f"{r['errors']:7d} {r['upload_mbps']:8.1f} {r['upload_errors']:7d} {r.get('peak_rss_total', 0) / 2**20:6.0f} MiB")
+            if "cpu_s" in r:
+                used = ", ".join(f"{u.split('-')[-1]} {v:.1f}" for u, v in r["cpu_s"].items())
+                print(f"{'':12} CPU s: {used}; clients {r['clients_cpu_s']['metric']:.1f} + uploaders "
+                      f"{r['clients_cpu_s']['upload']:.1f}; {r['cores_busy']:.2f} of {r['cores']} cores busy")
             for sample in r.get("error_samples", [])[:2]:
                 print(f"{'':12} error: {sample[:150]}")
     big = res.get("big")

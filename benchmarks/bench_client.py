@@ -47,6 +47,35 @@ def unit_rss(units):
     return out
 
 
+def unit_cpu(units):
+    """{unit: CPU seconds used so far by the processes in each unit's cgroup, with their reaped
+    children} (/proc/PID/stat: the lab host's cgroups may not account CPU per unit)."""
+    out = dict.fromkeys(units, 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cgroup") as f:
+                cg = f.read()
+            unit = next((u for u in units if f"/{u}.service" in cg), None)
+            if unit is None:
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[unit] += sum(int(x) for x in fields[11:15]) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def machine_cpu():
+    """(busy, all) CPU time of the whole machine so far, in clock ticks (/proc/stat)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
 class RssSampler(threading.Thread):
     def __init__(self, units, interval=0.5):
         super().__init__(daemon=True)
@@ -520,6 +549,7 @@ def _load_worker(a, role, index, run_id, barrier, results):
     lat, errors, samples, moved = [], 0, [], 0
     barrier.wait()
     end = time.perf_counter() + a.seconds
+    cpu = os.times()
     i = 0
     while time.perf_counter() < end:
         t = time.perf_counter()
@@ -535,7 +565,9 @@ def _load_worker(a, role, index, run_id, barrier, results):
             if len(samples) < 3:
                 samples.append(str(err)[:300])
         i += 1
-    results.put({"role": role, "lat": lat, "errors": errors, "samples": samples, "mb": moved})
+    now = os.times()
+    results.put({"role": role, "lat": lat, "errors": errors, "samples": samples, "mb": moved,
+                 "cpu_s": now.user + now.system - cpu.user - cpu.system})
 
 
 def load(a):
@@ -563,8 +595,10 @@ def load(a):
     if sampler:
         sampler.start()
     started = time.perf_counter()
+    cpu_before, machine_before = unit_cpu(a.units.split(",") if a.units else []), machine_cpu()
     got = [results.get(timeout=a.seconds + 600) for _ in procs]
     elapsed = time.perf_counter() - started
+    cpu_after, machine_after = unit_cpu(a.units.split(",") if a.units else []), machine_cpu()
     for p in procs:
         p.join()
     if sampler:
@@ -582,7 +616,13 @@ def load(a):
     res = {"procs": a.procs, "uploaders": a.uploaders, "seconds": elapsed, "calls": len(lat),
            "calls_per_s": len(lat) / elapsed, "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
            "errors": sum(r["errors"] for r in metric), "error_samples": [s for r in got for s in r["samples"]][:5],
-           "upload_errors": sum(r["errors"] for r in upload), "upload_mbps": sum(r["mb"] for r in upload) / elapsed}
+           "upload_errors": sum(r["errors"] for r in upload), "upload_mbps": sum(r["mb"] for r in upload) / elapsed,
+           # Where the machine's CPU went meanwhile: each unit's cgroup, the client processes, and
+           # how many of the machine's cores were busy on average (everything on it counted).
+           "cpu_s": {u: cpu_after[u] - cpu_before[u] for u in cpu_after if u in cpu_before},
+           "clients_cpu_s": {"metric": sum(r["cpu_s"] for r in metric), "upload": sum(r["cpu_s"] for r in upload)},
+           "cores_busy": (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1]) * os.cpu_count(),
+           "cores": os.cpu_count()}
     if sampler:
         res["rss_before"] = rss_before
         res["peak_rss"] = sampler.peak
