@@ -68,9 +68,9 @@ def _entries(text):
         if line and not line[0].isspace():
             entries.append([_name(line), [line], []])
             continue
-        via = re.match(r'\s+# (?:via )?\s*([A-Za-z0-9].*)$', line)
-        if via:
-            entries[-1][2].append(_name(via.group(1)))
+        comment = re.sub(r'^#\s*(via\b)?\s*', '', line.strip()) if line.lstrip().startswith('#') else ''
+        if comment[:1].isalnum():  # a package's name; `-r requirements.in` marks an input
+            entries[-1][2].append(_name(comment))
         entries[-1][1].append(line)
     return entries
 

@@ -131,8 +131,9 @@ def test_the_roles_locks_are_compiled_from_its_inputs(lock):
     assert compile_lock.leave_out(body, compile_lock.left_out(), compile_lock.inputs(version)) == body
 
 
-# uv's lock of a made-up input `app`: `plot` pulls in `fonts`, which nothing else needs, and `num`,
-# which `app` needs too; `extra` is an input of its own although `plot` pulls it in.
+# uv's lock of a made-up input `app`: `plot` pulls in `theme`, and `fonts` (which both pull in and
+# nothing else needs), and `num`, which `app` needs too; `extra` is an input of its own although
+# `plot` pulls it in.
 UV_LOCK = """app==1.0 \\
     --hash=sha256:%s
     # via -r /tmp/x/requirements.in
@@ -143,7 +144,9 @@ extra==2.0 \\
     #   plot
 fonts==3.0 \\
     --hash=sha256:%s
-    # via plot
+    # via
+    #   plot
+    #   theme
 num==1.5 ; python_full_version < '3.12' \\
     --hash=sha256:%s
     # via
@@ -152,7 +155,10 @@ num==1.5 ; python_full_version < '3.12' \\
 plot==4.0 \\
     --hash=sha256:%s
     # via app
-""" % (A, B, A, B, A)
+theme==0.1 \\
+    --hash=sha256:%s
+    # via plot
+""" % (A, B, A, B, A, B)
 
 
 def test_leave_out_takes_the_package_and_what_only_it_pulls_in():
@@ -160,7 +166,7 @@ def test_leave_out_takes_the_package_and_what_only_it_pulls_in():
     assert [line.split('==')[0] for line in out.splitlines() if not line[0].isspace()] == ['app', 'extra', 'num']
     assert '    # via -r /tmp/x/requirements.in\nnum' in out
     assert "num==1.5 ; python_full_version < '3.12' \\\n    --hash=sha256:%s\n    # via app\n" % B in out
-    assert 'plot' not in out and 'fonts' not in out
+    assert 'plot' not in out and 'fonts' not in out and 'theme' not in out
 
 
 def test_leave_out_keeps_an_input_and_a_lock_with_nothing_to_take():
