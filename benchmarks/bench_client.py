@@ -25,24 +25,29 @@ import time
 import uuid
 
 
-def unit_rss(units):
-    """{unit: summed RSS in bytes} of the processes in each unit's cgroup."""
-    out = dict.fromkeys(units, 0)
+def unit_processes(units):
+    """(unit, pid) of every process in one of the units' cgroups."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cgroup") as f:
                 cg = f.read()
-            unit = next((u for u in units if f"/{u}.service" in cg), None)
-            if unit is None:
-                continue
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        out[unit] += int(line.split()[1]) * 1024
-                        break
         except OSError:
+            continue
+        unit = next((u for u in units if f"/{u}.service" in cg), None)
+        if unit is not None:
+            yield unit, pid
+
+
+def unit_rss(units):
+    """{unit: summed RSS in bytes} of the processes in each unit's cgroup."""
+    out = dict.fromkeys(units, 0)
+    for unit, pid in unit_processes(units):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                out[unit] += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) * 1024
+        except (OSError, StopIteration):
             continue
     return out
 
@@ -52,15 +57,8 @@ def unit_cpu(units):
     children} (/proc/PID/stat: the lab host's cgroups may not account CPU per unit)."""
     out = dict.fromkeys(units, 0.0)
     tick = os.sysconf("SC_CLK_TCK")
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    for unit, pid in unit_processes(units):
         try:
-            with open(f"/proc/{pid}/cgroup") as f:
-                cg = f.read()
-            unit = next((u for u in units if f"/{u}.service" in cg), None)
-            if unit is None:
-                continue
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             out[unit] += sum(int(x) for x in fields[11:15]) / tick
@@ -595,10 +593,11 @@ def load(a):
     if sampler:
         sampler.start()
     started = time.perf_counter()
-    cpu_before, machine_before = unit_cpu(a.units.split(",") if a.units else []), machine_cpu()
+    units = a.units.split(",") if a.units else []
+    cpu_before, machine_before = unit_cpu(units), machine_cpu()
     got = [results.get(timeout=a.seconds + 600) for _ in procs]
     elapsed = time.perf_counter() - started
-    cpu_after, machine_after = unit_cpu(a.units.split(",") if a.units else []), machine_cpu()
+    cpu_after, machine_after = unit_cpu(units), machine_cpu()
     for p in procs:
         p.join()
     if sampler:
@@ -619,7 +618,7 @@ def load(a):
            "upload_errors": sum(r["errors"] for r in upload), "upload_mbps": sum(r["mb"] for r in upload) / elapsed,
            # Where the machine's CPU went meanwhile: each unit's cgroup, the client processes, and
            # how many of the machine's cores were busy on average (everything on it counted).
-           "cpu_s": {u: cpu_after[u] - cpu_before[u] for u in cpu_after if u in cpu_before},
+           "cpu_s": {u: cpu_after[u] - cpu_before[u] for u in cpu_after},
            "clients_cpu_s": {"metric": sum(r["cpu_s"] for r in metric), "upload": sum(r["cpu_s"] for r in upload)},
            "cores_busy": (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1]) * os.cpu_count(),
            "cores": os.cpu_count()}
