@@ -10,7 +10,7 @@ STAMP     := $(VENV)/.requirements.sha256
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv harness test lint docs sanity unit integration alerts molecule lab lab-down bench bench-short build clean
+.PHONY: help venv harness test lint docs sanity unit integration alerts molecule lab lab-down bench bench-short bench-runs build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -78,6 +78,9 @@ bench: venv harness ## benchmark: ours against the naive deployment (see docs/pe
 
 bench-short: venv harness ## the benchmark with small counts, no targets asserted (CI)
 	@eval "$$($(HARNESS) env | sed 's/^/export /')" && $(PY) benchmarks/bench.py --short
+
+bench-runs: venv ## the last five full benchmark runs side by side: each target's figure in each run, and in how many it held
+	@$(PY) benchmarks/runs.py
 
 clean: ## remove the lab and its backup host, the virtualenv, build outputs and the image of the converged test host
 	@harness/lab.sh purge
